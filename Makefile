@@ -1,0 +1,40 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: run test install install-dev clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Serve the app on http://127.0.0.1:$(PORT), migrating and seeding on first start.
+run: install
+	$(PY) -m flask db upgrade
+	$(PY) -m flask seed first-start
+	@echo ""
+	@echo "  绍兴市科技专家库: http://127.0.0.1:$(PORT)/login"
+	@echo "  演示账号 (密码 Demo@2026): bureau dept unit expert usage leader supervisor"
+	@echo ""
+	PORT=$(PORT) $(PY) app.py
+
+## The whole suite, on SQLite and PostgreSQL.
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) test-artifacts

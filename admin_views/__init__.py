@@ -1,0 +1,33 @@
+"""The back office: one Flask-Admin view per area, each open only to the roles it names."""
+from __future__ import annotations
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from models import AuditEntry, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+
+
+def build_admin(app) -> Admin:
+    """Create the Admin object and register every view (inside the factory, per app)."""
+    from admin_views.audit import AuditEntryView
+    from admin_views.base import HomeView
+    from admin_views.experts import ExpertView
+    from admin_views.organizations import DepartmentView, OrganizationView
+    from admin_views.reference import DisciplineView, ReferenceItemView
+    from admin_views.users import UserView
+
+    admin = Admin(
+        app,
+        name="绍兴市科技专家库",
+        index_view=HomeView(name="首页", url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/app_base.html", swatch="default", fluid=True),
+    )
+    s = db  # Flask-Admin 2.x takes the Flask-SQLAlchemy object
+    admin.add_view(ExpertView(Expert, s, name="专家", endpoint="expert", category="专家管理"))
+    admin.add_view(OrganizationView(Organization, s, name="工作单位", endpoint="organization", category="基础数据"))
+    admin.add_view(DepartmentView(ManagingDepartment, s, name="归口管理部门", endpoint="department", category="基础数据"))
+    admin.add_view(DisciplineView(Discipline, s, name="学科", endpoint="discipline", category="基础数据"))
+    admin.add_view(ReferenceItemView(ReferenceItem, s, name="代码表", endpoint="reference", category="基础数据"))
+    admin.add_view(UserView(User, s, name="用户", endpoint="user", category="系统管理"))
+    admin.add_view(AuditEntryView(AuditEntry, s, name="审计日志", endpoint="audit", category="系统管理"))
+    return admin

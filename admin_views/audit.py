@@ -1,0 +1,29 @@
+"""The audit log, read-only, for the supervisor."""
+from __future__ import annotations
+
+from admin_views.base import RoleView
+from web.filters import local_dt
+
+
+class AuditEntryView(RoleView):
+    """Every login, change and export, hash-chained; nobody edits it."""
+
+    # Permissions
+    roles = frozenset({"supervisor"})
+    details_roles = frozenset({"supervisor"})
+
+    # View
+    column_list = ["seq", "created_at", "username", "action", "object_type", "object_id", "ip"]
+    column_details_list = ["seq", "created_at", "username", "user_id", "action", "object_type",
+                           "object_id", "detail", "ip", "prev_hash", "hash"]
+    column_labels = {
+        "seq": "序号", "created_at": "时间", "username": "用户", "user_id": "用户ID",
+        "action": "操作", "object_type": "对象类型", "object_id": "对象ID", "detail": "详情",
+        "ip": "IP地址", "prev_hash": "前一条哈希", "hash": "本条哈希",
+    }
+    column_formatters = {"created_at": lambda v, c, m, n: local_dt(m.created_at, "%Y-%m-%d %H:%M:%S")}
+    column_formatters_detail = column_formatters
+    column_searchable_list = ["username", "action", "object_type", "object_id"]
+    column_filters = ["username", "action", "object_type", "created_at"]
+    column_default_sort = ("seq", True)
+    page_size = 50

@@ -1,0 +1,111 @@
+"""The application factory; `python app.py` serves it for a local start."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, redirect, url_for
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from models import User, db
+
+HERE = Path(__file__).resolve().parent
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+migrate = Migrate()
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'expert_library.db'}"
+    # psycopg 3 is the driver we ship; accept the plain scheme operators write.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config from the environment with embedded defaults, then overrides."""
+    app = Flask(__name__, instance_path=str(HERE / "instance"))
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    overrides = dict(overrides or {})
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=overrides.pop("SQLALCHEMY_DATABASE_URI", None)
+        or _database_url(instance),
+        SECRET_KEY=overrides.pop("SECRET_KEY", None) or _secret_key(instance),
+        UPLOAD_DIR=os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=8 * 3600,  # a working day on one form
+        LOCKOUT_THRESHOLD=5,
+        LOCKOUT_MINUTES=15,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(HERE / "migrations"), render_as_batch=True)
+    babel.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    from web.auth import bp as auth_bp
+    from web.portal import bp as portal_bp
+    from web.errors import register_error_pages
+    from web.filters import register_filters
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp)
+    register_error_pages(app)
+    register_filters(app)
+
+    from admin_views import build_admin
+
+    build_admin(app)
+
+    @app.route("/")
+    def home():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.landing"))
+
+    from cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+if __name__ == "__main__":
+    port = int(os.environ.get("PORT", "5000"))
+    create_app().run(host="127.0.0.1", port=port)

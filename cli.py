@@ -1,0 +1,65 @@
+"""Command-line tools registered on the app: `flask --app app …`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from models import db
+
+
+def register_commands(app: Flask) -> None:
+    seed = AppGroup("seed", help="参考数据与演示数据")
+    audit_cli = AppGroup("audit", help="审计日志")
+
+    @seed.command("reference")
+    def seed_reference():
+        """Load the reference lists (idempotent)."""
+        from seed.reference import load_reference
+
+        counts = load_reference()
+        db.session.commit()
+        click.echo("参考数据：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+
+    @seed.command("demo")
+    def seed_demo():
+        """Reference lists, demo organizations, the seven demo accounts and ~200 experts (idempotent)."""
+        from seed.demo import load_demo
+        from seed.reference import load_reference
+
+        load_reference()
+        summary = load_demo()
+        db.session.commit()
+        click.echo(summary)
+
+    @seed.command("first-start")
+    def seed_first_start():
+        """Reference lists always; demo data only into a database with no accounts yet."""
+        from sqlalchemy import func, select
+
+        from models import User
+        from seed.demo import load_demo
+        from seed.reference import load_reference
+
+        load_reference()
+        if db.session.scalar(select(func.count(User.id))) == 0:
+            click.echo(load_demo())
+        db.session.commit()
+
+    @audit_cli.command("verify")
+    def audit_verify():
+        """Check the audit log's hash chain; exit status 1 if it is broken."""
+        from operations.audit import verify_chain
+
+        count, problems = verify_chain()
+        if problems:
+            for p in problems:
+                click.echo(f"序号 {p.seq}：{p.message}")
+            click.echo(f"审计日志校验失败：共 {count} 条，发现 {len(problems)} 处问题")
+            sys.exit(1)
+        click.echo(f"审计日志校验通过：共 {count} 条，哈希链完整")
+
+    app.cli.add_command(seed)
+    app.cli.add_command(audit_cli)

@@ -1,0 +1,1 @@
+"""WTForms pieces shared by the admin panel and the expert portal."""

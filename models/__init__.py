@@ -1,0 +1,14 @@
+"""The database models, one module per area; import them from here."""
+from models.base import db, utcnow
+from models.reference import Discipline, ReferenceItem
+from models.organizations import College, ManagingDepartment, Organization
+from models.users import ROLES, STAFF_ROLES, User
+from models.files import UploadedFile
+from models.experts import EXPERT_STATUSES, Expert, ExpertAvoidance
+from models.audit import AuditEntry
+
+__all__ = [
+    "db", "utcnow", "Discipline", "ReferenceItem", "College", "ManagingDepartment",
+    "Organization", "ROLES", "STAFF_ROLES", "User", "UploadedFile", "EXPERT_STATUSES",
+    "Expert", "ExpertAvoidance", "AuditEntry",
+]

@@ -1,0 +1,83 @@
+"""Write audit entries into the hash chain and verify the chain."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from models import AuditEntry, db, utcnow
+
+GENESIS = "0" * 64
+_CHAIN_LOCK = 7_202_611  # PostgreSQL advisory lock key serialising appends
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """The SHA-256 of an entry's content and the previous entry's hash."""
+    content = {
+        "seq": entry.seq,
+        "created_at": entry.created_at.isoformat(timespec="microseconds"),
+        "user_id": entry.user_id,
+        "username": entry.username,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "detail": entry.detail,
+        "ip": entry.ip,
+        "prev_hash": entry.prev_hash,
+    }
+    raw = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def record(action: str, obj=None, *, user=None, **detail) -> AuditEntry:
+    """Append an entry in the current transaction (flushed, not committed)."""
+    if user is None and has_request_context() and current_user and current_user.is_authenticated:
+        user = current_user
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    last = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    entry = AuditEntry(
+        seq=(last.seq + 1) if last else 1,
+        created_at=utcnow(),
+        user_id=getattr(user, "id", None),
+        username=detail.pop("username", None) or getattr(user, "username", "") or "",
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
+        detail=json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str),
+        ip=(request.remote_addr or "") if has_request_context() else "",
+        prev_hash=last.hash if last else GENESIS,
+    )
+    entry.hash = entry_hash(entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    message: str
+
+
+def verify_chain() -> tuple[int, list[ChainProblem]]:
+    """Walk the chain in order; return how many entries were checked and every break found."""
+    problems: list[ChainProblem] = []
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    rows = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    for entry in rows.yield_per(1000):
+        count += 1
+        if entry.seq != expected_seq:
+            problems.append(ChainProblem(entry.seq, f"缺少序号 {expected_seq}–{entry.seq - 1} 的记录（可能被删除）"))
+        if entry.prev_hash != expected_prev:
+            problems.append(ChainProblem(entry.seq, "与前一条记录的哈希不衔接（记录被删除、插入或重排）"))
+        if entry_hash(entry) != entry.hash:
+            problems.append(ChainProblem(entry.seq, "记录内容与其哈希不符（记录被篡改）"))
+        expected_prev, expected_seq = entry.hash, entry.seq + 1
+    return count, problems

@@ -1,0 +1,1 @@
+"""Reference data, demo data and scale data generators."""

@@ -1,0 +1,223 @@
+"""Demo data: realistic organizations, the seven demo accounts and ~200 experts in every status.
+
+Deterministic (a fixed random seed) and idempotent: rows are keyed by credit code, user
+name and ID number, and only missing ones are inserted.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from models import (College, Discipline, Expert, ManagingDepartment, Organization,
+                    ReferenceItem, User, db, utcnow)
+from rules.credit_code import CHARSET, credit_code_check_char
+from rules.idcard import resident_id_check_char
+from seed.reference import DISTRICT_REGION_CODES
+
+DEMO_PASSWORD = "Demo@2026"
+HANGZHOU = "330106"
+# Birth dates count back from a fixed day so that ID numbers (the experts' keys) never change.
+ANCHOR = date(2026, 11, 28)
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    name: str
+    unit_type: str
+    district: str | None  # None: outside Shaoxing
+    department: str | None
+    disciplines: tuple[str, ...]  # first-level codes its experts work in
+    colleges: tuple[str, ...] = ()
+    kind: str = "9"  # first character of the credit code: 9 enterprises, 1 public bodies
+
+
+ORGS = [
+    OrgSpec("绍兴文理学院", "university", "yuecheng", "绍兴文理学院",
+            ("320", "530", "460", "520", "630", "540", "560"),
+            ("医学院", "化学化工学院", "机械与电气工程学院", "计算机科学与工程学院",
+             "经济与管理学院", "纺织科学与工程学院", "土木工程学院"), kind="1"),
+    OrgSpec("绍兴职业技术学院", "university", "yuecheng", "绍兴职业技术学院",
+            ("460", "520", "560"), ("机电工程学院", "信息工程学院", "建筑工程学院"), kind="1"),
+    OrgSpec("绍兴市人民医院", "hospital", "yuecheng", "绍兴市卫生健康委员会", ("320", "330", "350"), kind="1"),
+    OrgSpec("绍兴市中医院", "hospital", "yuecheng", "绍兴市卫生健康委员会", ("360", "320"), kind="1"),
+    OrgSpec("诸暨市人民医院", "hospital", "zhuji", "诸暨市科技局", ("320", "310"), kind="1"),
+    OrgSpec("绍兴市农业科学研究院", "institute", "yuecheng", "绍兴市农业农村局", ("210", "220", "230", "240"), kind="1"),
+    OrgSpec("绍兴越州纺织科技有限公司", "enterprise", "keqiao", "柯桥区科技局", ("540", "530")),
+    OrgSpec("浙江柯岩印染集团有限公司", "enterprise", "keqiao", "柯桥区科技局", ("540", "610")),
+    OrgSpec("绍兴鉴湖新材料股份有限公司", "enterprise", "keqiao", "柯桥区科技局", ("430", "530")),
+    OrgSpec("浙江会稽机电股份有限公司", "enterprise", "shangyu", "上虞区科技局", ("460", "470")),
+    OrgSpec("上虞曹娥精细化工有限公司", "enterprise", "shangyu", "上虞区科技局", ("530", "150")),
+    OrgSpec("诸暨暨阳环保科技有限公司", "enterprise", "zhuji", "诸暨市科技局", ("610", "570")),
+    OrgSpec("浙江浣江五金制造有限公司", "enterprise", "zhuji", "诸暨市科技局", ("460", "450")),
+    OrgSpec("嵊州剡溪电器有限公司", "enterprise", "shengzhou", "嵊州市科技局", ("470", "510")),
+    OrgSpec("新昌天姥制药有限公司", "enterprise", "xinchang", "新昌县科技局", ("350", "530")),
+    OrgSpec("新昌沃洲轴承有限公司", "enterprise", "xinchang", "新昌县科技局", ("460",)),
+    OrgSpec("绍兴古越软件有限公司", "enterprise", "yuecheng", "越城区科技局", ("520", "510")),
+    OrgSpec("绍兴市建筑设计研究院有限公司", "enterprise", "yuecheng", "绍兴市住房和城乡建设局", ("560", "570")),
+    OrgSpec("绍兴安信会计师事务所有限公司", "intermediary", "yuecheng", "绍兴市财政局", ("790", "630")),
+    OrgSpec("绍兴市工程咨询有限公司", "intermediary", "yuecheng", None, ("630", "560")),
+    OrgSpec("浙江大学", "university", None, None, ("520", "320", "460", "530"),
+            ("计算机科学与技术学院", "医学院", "机械工程学院", "化学工程与生物工程学院"), kind="1"),
+    OrgSpec("绍兴市科技信息研究院", "institute", "yuecheng", None, ("630", "870"), kind="1"),
+]
+
+USAGE_ORG = "绍兴市科技信息研究院"
+
+# username: (name, role, organization, department)
+DEMO_ACCOUNTS = {
+    "bureau": ("张楚奇", "bureau", None, None),
+    "dept": ("柯桥区科技局审核员", "dept", None, "柯桥区科技局"),
+    "unit": ("越州纺织审核员", "unit", "绍兴越州纺织科技有限公司", None),
+    "expert": ("王建国", "expert", None, None),
+    "usage": ("钱纪明", "usage", USAGE_ORG, None),
+    "leader": ("局领导", "leader", None, None),
+    "supervisor": ("纪检监督员", "supervisor", None, None),
+}
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+         "超", "秀英", "华", "慧", "建华", "志强", "海燕", "国平", "晓东", "文杰", "立新", "红梅",
+         "建平", "永康", "卫东", "春华", "晓峰", "雪梅", "宏伟", "子涵", "浩然", "一鸣", "思远", "嘉怡"]
+POSITIONS = ["教授", "主任医师", "总工程师", "研究员", "副院长", "技术总监", "高级工程师", "科室主任",
+             "副教授", "副主任医师", "财务总监", "高级会计师", ""]
+TITLES = {"senior": ["教授", "主任医师", "研究员", "正高级工程师", "正高级会计师"],
+          "associate": ["副教授", "副主任医师", "副研究员", "高级工程师", "高级会计师"],
+          "intermediate": ["讲师", "主治医师", "工程师", "会计师"],
+          "junior": ["助理工程师"], "none": [""]}
+BANKS = ["中国工商银行绍兴分行", "中国农业银行绍兴分行", "中国银行绍兴分行", "中国建设银行绍兴分行",
+         "绍兴银行", "浙江绍兴瑞丰农村商业银行"]
+KEYWORDS = {"320": "心血管疾病；微创外科；临床诊疗", "540": "功能纺织品；印染工艺；纤维材料",
+            "530": "精细化工；催化；分离工程", "460": "机械设计；智能制造；数控技术",
+            "520": "人工智能；软件工程；数据安全", "630": "科技管理；项目评估；绩效评价",
+            "790": "财务审计；成本核算；财政资金绩效"}
+
+# Statuses and how many demo experts hold each; the demo unit and department get some of each pending step.
+STATUS_PLAN = [("admitted", 120), ("draft", 8), ("pending_unit", 12), ("pending_dept", 10),
+               ("pending_bureau", 12), ("returned", 6), ("rejected", 4), ("publicizing", 10),
+               ("invited", 3), ("dormant", 8), ("exited", 7)]
+
+
+def _credit_code(rng: random.Random, kind: str, region: str) -> str:
+    body = kind + ("1" if kind == "9" else "2") + region + "".join(rng.choice(CHARSET) for _ in range(9))
+    return body + credit_code_check_char(body)
+
+
+def _resident_id(rng: random.Random, region: str, birth: date, sex: str) -> str:
+    seq = rng.randrange(0, 50) * 2 + (1 if sex == "M" else 0)
+    body = f"{region}{birth:%Y%m%d}{rng.randrange(0, 10)}{seq:02d}"[:17]
+    return body + resident_id_check_char(body)
+
+
+def _ref(kind: str) -> dict[str, ReferenceItem]:
+    return {r.code: r for r in db.session.scalars(select(ReferenceItem).where(ReferenceItem.kind == kind))}
+
+
+def load_demo() -> str:
+    """Insert the demo organizations, accounts and experts that are missing."""
+    rng = random.Random(20261128)
+    unit_types, districts = _ref("unit_type"), _ref("district")
+    educations, degrees = _ref("education"), _ref("degree")
+    departments = {d.name: d for d in db.session.scalars(select(ManagingDepartment))}
+    orgs = {o.credit_code: o for o in db.session.scalars(select(Organization))}
+    disciplines = {d.code: d for d in db.session.scalars(select(Discipline))}
+    children: dict[str, list[Discipline]] = {}
+    for d in disciplines.values():
+        if len(d.code) == 5:
+            children.setdefault(d.code[:3], []).append(d)
+    added = {"单位": 0, "账号": 0, "专家": 0}
+
+    by_name: dict[str, Organization] = {}
+    for spec in ORGS:
+        region = DISTRICT_REGION_CODES.get(spec.district or "", HANGZHOU)
+        code = _credit_code(rng, spec.kind, region)
+        org = orgs.get(code)
+        if org is None:
+            org = Organization(
+                name=spec.name, credit_code=code, unit_type=unit_types[spec.unit_type],
+                district=districts.get(spec.district or ""), in_shaoxing=spec.district is not None,
+                department=departments.get(spec.department or ""),
+                address=("浙江省杭州市" if spec.district is None else "浙江省绍兴市") + spec.name[:2] + "路1号",
+                colleges=[College(name=c) for c in spec.colleges],
+            )
+            db.session.add(org)
+            added["单位"] += 1
+        by_name[spec.name] = org
+    db.session.flush()
+
+    password_hash = generate_password_hash(DEMO_PASSWORD)  # one hash for all demo accounts: fast seeding
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    for username, (name, role, org_name, dept_name) in DEMO_ACCOUNTS.items():
+        if username not in users:
+            user = User(username=username, name=name, role=role, password_hash=password_hash,
+                        organization=by_name.get(org_name or ""), department=departments.get(dept_name or ""),
+                        email=f"{username}@demo.sx.gov.cn")
+            db.session.add(user)
+            users[username] = user
+            added["账号"] += 1
+    db.session.flush()
+
+    existing_ids = set(db.session.scalars(select(Expert.id_number)))
+    statuses = [s for s, n in STATUS_PLAN for _ in range(n)]
+    # The demo unit and department must find work waiting: put some pending experts there.
+    demo_unit = by_name["绍兴越州纺织科技有限公司"]
+    keqiao_units = [o for o in by_name.values() if o.department and o.department.name == "柯桥区科技局"]
+    today = date.today()
+    for n, status in enumerate(statuses):
+        if status == "pending_unit" and n % 2 == 0 or (n == 0):
+            org = demo_unit
+        elif status == "pending_dept" and n % 2 == 0:
+            org = rng.choice(keqiao_units)
+        else:
+            org = rng.choice(list(by_name.values()))
+        spec = next(s for s in ORGS if s.name == org.name)
+        sex = rng.choice("MF")
+        age = rng.randint(33, 64) if n % 17 else rng.randint(66, 72)  # a few over 65
+        birth = ANCHOR - timedelta(days=age * 365 + rng.randint(0, 364))
+        region = DISTRICT_REGION_CODES.get(spec.district or "", HANGZHOU)
+        id_number = _resident_id(rng, region, birth, sex)
+        name = (DEMO_ACCOUNTS["expert"][0] if n == 0 else rng.choice(SURNAMES) + rng.choice(GIVEN))
+        first = rng.choice(spec.disciplines)
+        primary = rng.choice(children.get(first) or [disciplines[first]])
+        level = rng.choices(["senior", "associate", "intermediate"], weights=[40, 50, 10])[0]
+        priority = rng.choice(["", "", "", "", "project_leader", "talent_program", "award"])
+        if n % 17 == 0 and not priority:
+            priority = "academician" if n % 34 == 0 else "project_leader"
+        expert_type = "financial" if first in ("790",) or spec.unit_type == "intermediary" and rng.random() < .5 else "technical"
+        expert = Expert(
+            name=name, id_type="resident", id_number=id_number,
+            birth_month=birth.replace(day=1), birth_date=birth, sex=sex, title_level=level,
+            position=rng.choice(POSITIONS), education=educations[rng.choice(["doctoral", "master", "bachelor"])],
+            degree=degrees[rng.choice(["doctor", "master", "bachelor"])],
+            mobile=f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}",
+            office_phone=f"0575-8{rng.randrange(1000000, 9999999)}",
+            email=f"expert{n + 1:04d}@demo-mail.cn", bank_name=rng.choice(BANKS),
+            bank_account="62" + "".join(str(rng.randrange(10)) for _ in range(17)),
+            organization=org, college=rng.choice(org.colleges) if org.colleges else None,
+            expert_type=expert_type, basic_condition_declared=level in ("senior", "associate"),
+            years_in_field=rng.randint(3, 35), primary_discipline=primary,
+            secondary_disciplines=[rng.choice(children.get(first) or [primary])] if rng.random() < .3 else [],
+            priority_categories=priority, research_keywords=KEYWORDS.get(first, primary.name),
+            title_name=rng.choice(TITLES[level]) if TITLES[level][0] else "",
+            title_issued_on=today - timedelta(days=rng.randint(400, 7000)),
+            status=status,
+            admission_route="invitation" if status == "invited" else "open",
+            admitted_on=today - timedelta(days=rng.randint(30, 1200)) if status in ("admitted", "dormant", "exited") else None,
+            user=users["expert"] if n == 0 else None,
+        )
+        # Every random draw is made before this check, so the sequence (and so every key) is
+        # the same on each run and existing rows are recognised.
+        if id_number in existing_ids:
+            continue
+        db.session.add(expert)
+        existing_ids.add(id_number)
+        added["专家"] += 1
+    db.session.flush()
+    if any(added.values()):
+        from operations import audit
+
+        audit.record("seed_demo", username="system", at=utcnow().isoformat(), **added)
+    return "演示数据：" + "，".join(f"新增{k} {v}" for k, v in added.items())

@@ -1,0 +1,154 @@
+"""Fixtures: the suite runs once on SQLite and once on PostgreSQL, a clean database per test."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from models import db
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+DEMO_PASSWORD = "Demo@2026"
+_pg_cluster = None
+
+
+def _postgres_url() -> str | None:
+    global _pg_cluster
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    from tests.pg_cluster import ThrowawayCluster
+
+    cluster = ThrowawayCluster()
+    if not cluster.available:
+        return None
+    _pg_cluster = cluster
+    return cluster.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _pg_cluster is not None:
+        _pg_cluster.stop()
+
+
+def pytest_runtest_logreport(report):
+    # With CI=true nothing may skip silently: a skipped test fails the run.
+    if os.environ.get("CI") == "true" and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true: {report.longrepr}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not installed and TEST_DATABASE_URL is not set")
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    application = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "SERVER_NAME": "localhost",
+    })
+    with application.app_context():
+        if database_url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _wipe(application) -> None:
+    """Empty every table (the audit log too: triggers are off for the test's own clean-up)."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture
+def clean_app(app):
+    """The app with an empty database holding only the reference lists."""
+    from seed.reference import load_reference
+
+    with app.app_context():
+        db.session.remove()
+        _wipe(app)
+        load_reference()
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def demo_app(clean_app):
+    """The app with the demo data loaded."""
+    from seed.demo import load_demo
+
+    with clean_app.app_context():
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+    return clean_app
+
+
+class Browser:
+    """A test client that logs in and posts forms with their CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.csrf = None  # the session's token, valid for any form while the session lasts
+
+    def token(self, url: str = "/login") -> str:
+        page = self.client.get(url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        assert match, f"no CSRF token on {url}"
+        self.csrf = match.group(1)
+        return self.csrf
+
+    def login(self, username: str, password: str = DEMO_PASSWORD):
+        token = self.token("/login")
+        return self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf_token": token})
+
+    def post(self, url: str, data: dict, token_from: str | None = None, **kw):
+        data = dict(data)
+        data.setdefault("csrf_token", self.csrf or self.token(token_from or url))
+        return self.client.post(url, data=data, **kw)
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, **kw)
+
+
+@pytest.fixture
+def browser(clean_app):
+    return Browser(clean_app.test_client())
+
+
+@pytest.fixture
+def demo_browser(demo_app):
+    return Browser(demo_app.test_client())

@@ -1,0 +1,106 @@
+"""Login, lock-out, logout, CSRF and cookie flags."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEntry, User, db, utcnow
+from web.auth import LOGIN_FAILED
+
+
+def _user(app, username):
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.username == username))
+
+
+def test_login_page_is_chinese_and_has_the_fixed_fields(browser):
+    page = browser.get("/login").get_data(as_text=True)
+    assert "登录" in page and 'name="username"' in page and 'name="password"' in page
+    assert 'lang="zh-CN"' in page
+
+
+@pytest.mark.parametrize("username", ["bureau", "dept", "unit", "usage", "leader", "supervisor"])
+def test_staff_demo_account_lands_in_the_back_office(demo_browser, username):
+    response = demo_browser.login(username)
+    assert response.status_code == 302
+    assert demo_browser.get("/landing").headers["Location"].endswith("/admin/")
+    assert demo_browser.get("/admin/").status_code == 200
+
+
+def test_expert_lands_in_the_portal_and_is_refused_the_back_office(demo_browser):
+    demo_browser.login("expert")
+    assert demo_browser.get("/landing").headers["Location"].endswith("/me/")
+    assert "我的专家信息" in demo_browser.get("/me/").get_data(as_text=True)
+    assert demo_browser.get("/admin/").status_code == 403
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(demo_browser):
+    wrong = demo_browser.login("bureau", "Wrong@2026").get_data(as_text=True)
+    unknown = demo_browser.login("nobody", "Wrong@2026").get_data(as_text=True)
+    assert LOGIN_FAILED in wrong and LOGIN_FAILED in unknown
+    assert demo_browser.get("/admin/").status_code == 302  # still anonymous
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(demo_app, demo_browser, monkeypatch):
+    for _ in range(5):
+        demo_browser.login("bureau", "Wrong@2026")
+    locked = _user(demo_app, "bureau")
+    assert locked.locked_until is not None
+    assert timedelta(minutes=14) < locked.locked_until - utcnow() <= timedelta(minutes=15)
+    # The right password is refused while locked, with the same message.
+    page = demo_browser.login("bureau").get_data(as_text=True)
+    assert LOGIN_FAILED in page
+    # Sixteen minutes later it works again.
+    later = utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr("web.auth.utcnow", lambda: later)
+    assert demo_browser.login("bureau").status_code == 302
+    assert _user(demo_app, "bureau").failed_logins == 0
+
+
+def test_failures_are_counted_in_the_database_across_clients(demo_app):
+    from tests.conftest import Browser
+
+    for _ in range(4):
+        Browser(demo_app.test_client()).login("unit", "Wrong@2026")
+    assert _user(demo_app, "unit").failed_logins == 4
+    assert _user(demo_app, "unit").locked_until is None
+    Browser(demo_app.test_client()).login("unit", "Wrong@2026")
+    assert _user(demo_app, "unit").locked_until is not None
+
+
+def test_logins_and_failures_are_audited(demo_app, demo_browser):
+    demo_browser.login("bureau", "Wrong@2026")
+    demo_browser.login("ghost", "Wrong@2026")
+    demo_browser.login("bureau")
+    with demo_app.app_context():
+        actions = db.session.execute(
+            select(AuditEntry.action, AuditEntry.username).order_by(AuditEntry.seq)).all()
+    assert ("login_failed", "bureau") in actions
+    assert ("login_failed", "ghost") in actions
+    assert actions[-1] == ("login", "bureau")
+
+
+def test_login_post_without_csrf_token_is_refused(demo_browser):
+    response = demo_browser.client.post("/login", data={"username": "bureau", "password": "Demo@2026"})
+    assert response.status_code == 400
+    assert demo_browser.get("/admin/").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_samesite(demo_browser):
+    response = demo_browser.login("bureau")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_logout_ends_the_session(demo_browser):
+    demo_browser.login("bureau")
+    assert demo_browser.get("/admin/").status_code == 200
+    demo_browser.get("/logout")
+    assert demo_browser.get("/admin/").status_code == 302
+
+
+def test_login_redirect_target_must_be_local(demo_browser):
+    token = demo_browser.token("/login")
+    response = demo_browser.client.post("/login?next=https://evil.example/x", data={
+        "username": "bureau", "password": "Demo@2026", "csrf_token": token})
+    assert response.headers["Location"].endswith("/landing")

@@ -1,0 +1,129 @@
+"""Every endpoint × every role (and anonymous) → the expected status, built from app.url_map.
+
+An endpoint that is not listed in ALLOWED below is expected to be denied to everyone, so
+a view added later fails this test until someone decides who may use it.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEntry, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+from tests.conftest import Browser
+
+ROLES = ["expert", "unit", "dept", "bureau", "usage", "leader", "supervisor"]
+STAFF = set(ROLES) - {"expert"}
+EVERYONE = set(ROLES)
+
+# Open without login.
+PUBLIC = {"static", "admin.static", "auth.login", "auth.logout"}
+
+# endpoint → roles that may use it.
+ALLOWED: dict[str, set[str]] = {
+    "auth.landing": EVERYONE,
+    "home": EVERYONE,
+    "portal.index": {"expert"},
+    "admin.index": STAFF,
+    "expert.index_view": {"bureau", "unit", "dept", "leader"},
+    "expert.create_view": {"bureau"},
+    "expert.edit_view": {"bureau", "unit", "dept"},
+    "expert.details_view": {"bureau", "unit", "dept"},
+    "organization.index_view": {"bureau"},
+    "organization.create_view": {"bureau"},
+    "organization.edit_view": {"bureau"},
+    "organization.details_view": {"bureau"},
+    "department.index_view": {"bureau"},
+    "department.create_view": {"bureau"},
+    "department.edit_view": {"bureau"},
+    "discipline.index_view": {"bureau"},
+    "discipline.create_view": {"bureau"},
+    "discipline.edit_view": {"bureau"},
+    "reference.index_view": {"bureau"},
+    "reference.create_view": {"bureau"},
+    "reference.edit_view": {"bureau"},
+    "user.index_view": {"bureau"},
+    "user.create_view": {"bureau"},
+    "user.edit_view": {"bureau"},
+    "user.details_view": {"bureau"},
+    "audit.index_view": {"supervisor"},
+    "audit.details_view": {"supervisor"},
+}
+
+# Which row an id-taking view is asked about, per role: one the role may reach.
+EXPERT_FOR_ROLE = {
+    "unit": lambda user: select(Expert.id).where(
+        Expert.organization_id == user.organization_id, Expert.status == "pending_unit"),
+    "dept": lambda user: select(Expert.id).join(Organization).where(
+        Organization.department_id == user.department_id, Expert.status == "pending_dept"),
+}
+MODEL_OF = {"expert": Expert, "organization": Organization, "department": ManagingDepartment,
+            "discipline": Discipline, "reference": ReferenceItem, "user": User, "audit": AuditEntry}
+
+
+def _url_for(rule, role: str | None, user) -> tuple[str, str]:
+    """A concrete URL and method for a rule."""
+    endpoint = rule.endpoint
+    view = endpoint.split(".")[0]
+    if endpoint in ("static", "admin.static"):
+        filename = "app.css" if endpoint == "static" else "admin/css/bootstrap4/admin.css"
+        return f"{rule.rule.split('<')[0]}{filename}", "GET"
+    url = rule.rule.replace("<export_type>", "csv")
+    method = "GET" if "GET" in rule.methods else "POST"
+    if endpoint.endswith((".edit_view", ".details_view")):
+        model = MODEL_OF[view]
+        query = select(model.id)
+        if view == "expert" and role in EXPERT_FOR_ROLE:
+            query = EXPERT_FOR_ROLE[role](user)
+        elif view == "expert":
+            query = select(Expert.id).where(Expert.status == "pending_bureau")
+        url += f"?id={db.session.scalar(query.limit(1)) or 1}"
+    return url, method
+
+
+def _expected(endpoint: str, role: str | None) -> str:
+    if endpoint in PUBLIC:
+        return "ok"
+    if role is None:
+        return "login"
+    return "ok" if role in ALLOWED.get(endpoint, set()) else "forbidden"
+
+
+def _outcome(response) -> str:
+    if response.status_code == 403:
+        return "forbidden"
+    if response.status_code in (301, 302) and "/login" in response.headers.get("Location", "") \
+            and "logout" not in response.request.path:
+        return "login"
+    if response.status_code < 400:
+        return "ok"
+    return f"status {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ROLES + [None])
+def test_every_endpoint_for_every_role(demo_app, role):
+    client = Browser(demo_app.test_client())
+    if role:
+        assert client.login(role).status_code == 302
+    token = client.csrf or client.token("/login")
+    mismatches = []
+    with demo_app.app_context():
+        user = db.session.scalar(select(User).where(User.username == role)) if role else None
+        rules = sorted(demo_app.url_map.iter_rules(), key=lambda r: r.endpoint)
+        for rule in rules:
+            if rule.endpoint == "auth.logout":
+                continue  # would end the session mid-test; checked in test_auth
+            url, method = _url_for(rule, role, user)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.client.post(url, data={"csrf_token": token})
+            expected, got = _expected(rule.endpoint, role), _outcome(response)
+            if expected != got:
+                mismatches.append(f"{method} {url}: expected {expected}, got {got}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_every_endpoint_is_known_to_the_matrix(demo_app):
+    """Every ALLOWED entry still exists, so the table cannot silently rot."""
+    endpoints = {r.endpoint for r in demo_app.url_map.iter_rules()}
+    assert set(ALLOWED) - endpoints == set()

@@ -1,0 +1,1 @@
+"""Pages outside the admin panel: login, the expert portal, the public publicity page."""

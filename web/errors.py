@@ -1,0 +1,32 @@
+"""Error pages in Chinese, never with a stack trace or SQL."""
+from flask import render_template
+from werkzeug.exceptions import HTTPException
+
+from models import db
+
+MESSAGES = {
+    400: ("请求无效", "提交的内容无效或页面已过期，请返回后刷新页面重试。"),
+    403: ("无权访问", "您的账号没有访问此页面的权限。"),
+    404: ("页面不存在", "您访问的页面或记录不存在，或不在您的管理范围内。"),
+    405: ("请求方式不允许", "此页面不接受这种请求方式。"),
+    413: ("文件过大", "上传的内容超过了允许的大小。"),
+    500: ("系统错误", "系统处理请求时出错，请稍后再试；如仍有问题请联系管理员。"),
+}
+
+
+def register_error_pages(app):
+    def render(code: int):
+        title, message = MESSAGES.get(code, (f"错误 {code}", "请求未能完成。"))
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        if e.code in (301, 302, 303, 307, 308) or e.code is None:
+            return e
+        return render(e.code)
+
+    @app.errorhandler(Exception)
+    def server_error(e: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return render(500)
