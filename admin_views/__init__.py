@@ -1,6 +1,8 @@
 """The back office: one Flask-Admin view per area, each open only to the roles it names."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -20,6 +22,8 @@ def build_admin(app) -> Admin:
         app,
         name="绍兴市科技专家库",
         index_view=HomeView(name="首页", url="/admin"),
+        # Our copy of Flask-Admin's zh_Hans_CN catalog: the shipped .mo lacks some strings.
+        translations_path=str(Path(__file__).resolve().parent.parent / "translations"),
         theme=Bootstrap4Theme(base_template="admin/app_base.html", swatch="default", fluid=True),
     )
     s = db  # Flask-Admin 2.x takes the Flask-SQLAlchemy object

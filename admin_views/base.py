@@ -109,8 +109,9 @@ class RoleView(ModelView):
         return form
 
     def on_model_change(self, form, model, is_created):
-        db.session.flush()
-        audit.record("create" if is_created else "update", model, changes=self._changes(model))
+        changes = self._changes(model)  # before the flush, which clears the history
+        db.session.flush()  # a new row needs its id for the entry
+        audit.record("create" if is_created else "update", model, changes=changes)
 
     def on_model_delete(self, model):
         audit.record("delete", model, label=str(model))

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask import abort
+from flask_admin.form import rules as form_layout
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import ValidationError
 from wtforms.fields import DateField, MonthField, SelectField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from admin_views.base import RoleView, user_role
@@ -131,6 +133,17 @@ class ExpertView(RoleView):
         "provincial_library", "research_keywords", "bad_record",
         "title_name", "title_issued_on",
     ]
+    form_rules = [
+        form_layout.FieldSet(["name", "id_type", "id_number", "birth_month", "title_level", "position",
+                              "education", "degree", "mobile", "office_phone", "email",
+                              "bank_name", "bank_account"], "一、基本信息"),
+        form_layout.FieldSet(["organization", "college"], "二、工作单位"),
+        form_layout.FieldSet(["expert_type", "basic_condition_declared", "equivalent_level",
+                              "years_in_field", "primary_discipline", "secondary_disciplines",
+                              "priority_categories", "provincial_library", "research_keywords",
+                              "bad_record"], "三、学术信息"),
+        form_layout.FieldSet(["title_name", "title_issued_on"], "四、职称信息"),
+    ]
     form_overrides = {
         "id_type": SelectField,
         "title_level": SelectField,
@@ -152,14 +165,16 @@ class ExpertView(RoleView):
         "bank_account": {"validators": [Optional(), RuleCheck(validate_bank_account)]},
         "years_in_field": {"validators": [Optional(), NumberRange(0, 80, "年限应在0到80之间")]},
         "priority_categories": {"choices": list(PRIORITY_CATEGORIES.items()),
-                                "validators": [Optional()]},
+                                "validators": [Optional()],
+                                "widget": ListWidget(prefix_label=False),
+                                "option_widget": CheckboxInput()},
         "title_issued_on": {"validators": [Optional(), NotFuture("发证时间")]},
-        "education": {"query_factory": lambda: ReferenceItem.of_kind("education")},
-        "degree": {"query_factory": lambda: ReferenceItem.of_kind("degree")},
+        "education": {"query_factory": lambda: ReferenceItem.of_kind("education"), "blank_text": "（未填）"},
+        "degree": {"query_factory": lambda: ReferenceItem.of_kind("degree"), "blank_text": "（未填）"},
         "organization": {"query_factory": lambda: db.session.scalars(
             select(Organization).where(organization_scope(current_user)).order_by(Organization.name)).all(),
             "validators": [InputRequired("请选择工作单位")]},
-        "college": {"validators": [_college_check]},
+        "college": {"validators": [_college_check], "blank_text": "（无，非高校）"},
         "primary_discipline": {"query_factory": lambda: db.session.scalars(
             select(Discipline).order_by(Discipline.code)).all(),
             "validators": [InputRequired("请选择主学科")]},

@@ -1,0 +1,70 @@
+"""The back office in a real browser: login, menus per role, and field-level errors."""
+from __future__ import annotations
+
+import pytest
+
+from rules.idcard import resident_id_check_char
+from tests.browser.conftest import login
+
+MENUS = {
+    "bureau": {"专家管理", "基础数据", "系统管理"},
+    "unit": {"专家管理"},
+    "dept": {"专家管理"},
+    "leader": {"专家管理"},
+    "supervisor": {"系统管理"},
+    "usage": set(),
+}
+ALL_MENUS = {"专家管理", "基础数据", "系统管理"}
+
+
+@pytest.mark.parametrize("username", sorted(MENUS))
+def test_each_staff_account_sees_only_its_menus(live_server, page, shot, username):
+    login(page, live_server, username)
+    assert page.url.endswith("/admin/")
+    menu = page.locator("#admin-navbar-collapse .navbar-nav").first.inner_text()
+    for item in ALL_MENUS:
+        assert (item in menu) == (item in MENUS[username]), (username, item, menu)
+    shot(page, f"home-{username}")
+
+
+def test_wrong_password_is_refused_in_chinese(live_server, page, shot):
+    login(page, live_server, "bureau", "Wrong@2026")
+    assert "用户名或密码错误" in page.content()
+    assert page.url.endswith("/login")
+    shot(page, "login-refused")
+
+
+def pick_select2(page, field: str, typed: str) -> None:
+    """Choose in a Select2 box as a person does: open it, type, press Enter."""
+    page.click(f"#s2id_{field} a")
+    page.keyboard.type(typed)
+    page.wait_for_selector(".select2-drop-active .select2-result-selectable")
+    page.keyboard.press("Enter")
+
+
+def test_expert_form_shows_a_bad_id_number_at_the_field_and_keeps_the_rest(live_server, page, shot):
+    login(page, live_server, "bureau")
+    page.goto(f"{live_server}/admin/expert/new/")
+    good = "33060219750612001" + resident_id_check_char("33060219750612001")
+    bad = good[:-1] + ("1" if good[-1] != "1" else "2")
+    page.fill("#name", "浏览器测试专家")
+    page.fill("#id_number", bad)
+    page.fill("#birth_month", "1975-06")
+    page.fill("#mobile", "13905751234")
+    page.fill("#email", "browser@example.cn")
+    page.fill("#years_in_field", "18")
+    page.fill("#research_keywords", "纺织材料；功能整理")
+    pick_select2(page, "organization", "越州纺织")
+    pick_select2(page, "primary_discipline", "54020")
+    page.click("input[type=submit][value='保存']")
+    page.wait_for_load_state()
+    error = page.locator("#id_number ~ .invalid-feedback, #id_number + .invalid-feedback").first
+    assert "校验" in error.inner_text()
+    # Everything typed is still there, the wrong number included, so it can be corrected.
+    assert page.input_value("#name") == "浏览器测试专家"
+    assert page.input_value("#id_number") == bad
+    assert page.input_value("#mobile") == "13905751234"
+    assert page.input_value("#research_keywords") == "纺织材料；功能整理"
+    page.evaluate("window.scrollTo(0, 0)")
+    path = shot(page, "expert-form-bad-id", full_page=False)
+    assert path.stat().st_size > 10_000

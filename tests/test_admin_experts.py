@@ -1,0 +1,172 @@
+"""The bureau's expert form (validation at the field, nothing saved on error) and row scoping."""
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from models import AuditEntry, Discipline, Expert, Organization, ReferenceItem, User, db
+from rules.idcard import resident_id_check_char
+
+
+def valid_id(body17: str = "33060219750612001") -> str:
+    return body17 + resident_id_check_char(body17)
+
+
+def _form(app, **changes) -> dict:
+    with app.app_context():
+        org = db.session.scalar(select(Organization).where(Organization.name == "绍兴越州纺织科技有限公司"))
+        discipline = db.session.scalar(select(Discipline).where(Discipline.code == "54010"))
+        education = db.session.scalar(select(ReferenceItem).where(ReferenceItem.code == "doctoral"))
+        data = {
+            "name": "测试专家", "id_type": "resident", "id_number": valid_id(), "birth_month": "1975-06",
+            "title_level": "senior", "position": "总工程师", "education": str(education.id),
+            "degree": "__None", "mobile": "13905751234", "office_phone": "0575-88157551",
+            "email": "ceshi@example.cn", "bank_name": "绍兴银行", "bank_account": "6222021234567890123",
+            "organization": str(org.id), "college": "__None", "expert_type": "technical",
+            "basic_condition_declared": "y", "years_in_field": "20",
+            "primary_discipline": str(discipline.id), "research_keywords": "功能纺织品",
+            "title_name": "正高级工程师", "title_issued_on": "2015-03-01",
+        }
+    data.update(changes)
+    return data
+
+
+def _count(app, **where) -> int:
+    with app.app_context():
+        query = select(func.count(Expert.id))
+        for key, value in where.items():
+            query = query.where(getattr(Expert, key) == value)
+        return db.session.scalar(query)
+
+
+def _field_error(page: str, field: str) -> str:
+    """The error text Flask-Admin shows under a field."""
+    match = re.search(rf'id="{field}".*?<div class="invalid-feedback">\s*<ul[^>]*>\s*<li>(.*?)</li>', page, re.S)
+    assert match, f"no error shown at {field}"
+    return unescape(match.group(1))
+
+
+def test_bureau_creates_a_valid_expert_and_it_is_audited(demo_app, demo_browser):
+    demo_browser.login("bureau")
+    response = demo_browser.post("/admin/expert/new/", _form(demo_app))
+    assert response.status_code == 302
+    assert _count(demo_app, name="测试专家") == 1
+    with demo_app.app_context():
+        expert = db.session.scalar(select(Expert).where(Expert.name == "测试专家"))
+        assert expert.status == "draft"  # status is never a form field
+        assert expert.birth_date.isoformat() == "1975-06-12" and expert.sex == "M"
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "create",
+                                                           AuditEntry.object_type == "Expert"))
+        assert entry.username == "bureau" and entry.object_id == str(expert.id)
+        assert valid_id() not in entry.detail  # the number itself never enters the log
+        assert json.loads(entry.detail)["changes"]["id_number"] == "（已修改）"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("id_number", valid_id()[:-1] + ("0" if valid_id()[-1] != "0" else "1"), "校验"),
+    ("id_number", "330602197513320012", "日期"),
+    ("id_number", "330602750612001", "15位"),
+    ("id_number", valid_id("33060219750612001")[:6] + "20990101" + "0011", "日期"),
+    ("birth_month", "1980-01", "不一致"),
+    ("mobile", "1390575123", "手机"),
+    ("email", "ceshi@", "邮箱"),
+    ("office_phone", "88157551", "区号"),
+    ("bank_account", "6222-abc", "账号"),
+    ("title_issued_on", "2099-01-01", "不能晚于今天"),
+    ("name", "", "请填写专家姓名"),
+])
+def test_bad_input_gets_a_chinese_message_at_the_field_and_nothing_is_saved(
+        demo_app, demo_browser, field, value, message):
+    demo_browser.login("bureau")
+    before = _count(demo_app)
+    data = _form(demo_app, **{field: value})
+    page = demo_browser.post("/admin/expert/new/", data).get_data(as_text=True)
+    error_field = "id_number" if field == "birth_month" else field
+    assert message in _field_error(page, error_field)
+    # What the user typed is still in the form.
+    assert 'value="测试专家"' in page or field == "name"
+    assert 'value="13905751234"' in page or field == "mobile"
+    assert _count(demo_app) == before
+
+
+def test_an_id_number_already_registered_is_refused(demo_app, demo_browser):
+    demo_browser.login("bureau")
+    with demo_app.app_context():
+        taken = db.session.scalar(select(Expert).where(Expert.id_type == "resident").limit(1))
+        number, month = taken.id_number, taken.birth_month.strftime("%Y-%m")
+    page = demo_browser.post("/admin/expert/new/", _form(demo_app, id_number=number, birth_month=month)).get_data(as_text=True)
+    assert "已登记" in _field_error(page, "id_number")
+
+
+def test_college_must_belong_to_the_chosen_unit(demo_app, demo_browser):
+    demo_browser.login("bureau")
+    with demo_app.app_context():
+        college = db.session.scalar(select(Organization).where(Organization.name == "浙江大学")).colleges[0]
+    page = demo_browser.post("/admin/expert/new/", _form(demo_app, college=str(college.id))).get_data(as_text=True)
+    assert "不属于" in _field_error(page, "college")
+
+
+# Row scoping: the unit reviewer of 绍兴越州纺织 and the department reviewer of 柯桥区科技局.
+
+def _ids(app, role):
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == role))
+        if role == "unit":
+            mine = select(Expert.id).where(Expert.organization_id == user.organization_id)
+        else:
+            mine = select(Expert.id).join(Organization).where(Organization.department_id == user.department_id)
+        inside = set(db.session.scalars(mine))
+        outside = set(db.session.scalars(select(Expert.id))) - inside
+    return inside, outside
+
+
+@pytest.mark.parametrize("role", ["unit", "dept"])
+def test_reviewers_see_only_experts_under_them(demo_app, demo_browser, role):
+    inside, outside = _ids(demo_app, role)
+    assert inside and outside
+    demo_browser.login(role)
+    page = demo_browser.get("/admin/expert/?page_size=100").get_data(as_text=True)
+    assert f"列表 ({len(inside)})" in page  # the count is scoped too
+    listed = {int(i) for i in re.findall(r'details/\?id=(\d+)', page)}
+    assert listed == inside
+    some_other = min(outside)
+    assert demo_browser.get(f"/admin/expert/details/?id={some_other}").status_code == 404
+    assert demo_browser.get(f"/admin/expert/edit/?id={some_other}").status_code == 404
+    response = demo_browser.post(f"/admin/expert/edit/?id={some_other}", _form(demo_app, name="越权修改"),
+                                 token_from="/admin/expert/")
+    assert response.status_code == 404
+    assert _count(demo_app, name="越权修改") == 0
+
+
+def test_unit_reviewer_corrects_a_pending_application_but_not_an_admitted_record(demo_app, demo_browser):
+    with demo_app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "unit"))
+        pending = db.session.scalar(select(Expert).where(
+            Expert.organization_id == user.organization_id, Expert.status == "pending_unit"))
+        admitted = db.session.scalar(select(Expert).where(
+            Expert.organization_id == user.organization_id, Expert.status == "admitted"))
+        pending_id, admitted_id = pending.id, admitted.id
+        form = _form(demo_app, id_number=pending.id_number, birth_month=pending.birth_month.strftime("%Y-%m"),
+                     name=pending.name + "（更正）")
+    demo_browser.login("unit")
+    assert demo_browser.get(f"/admin/expert/edit/?id={pending_id}").status_code == 200
+    response = demo_browser.post(f"/admin/expert/edit/?id={pending_id}", form, token_from="/admin/expert/")
+    assert response.status_code == 302
+    assert _count(demo_app, id=pending_id, name=form["name"]) == 1
+    assert demo_browser.get(f"/admin/expert/edit/?id={admitted_id}").status_code == 403
+
+
+def test_leader_sees_a_masked_roster_and_no_details(demo_app, demo_browser):
+    demo_browser.login("leader")
+    page = demo_browser.get("/admin/expert/").get_data(as_text=True)
+    with demo_app.app_context():
+        numbers = list(db.session.scalars(select(Expert.id_number)))
+        mobiles = list(db.session.scalars(select(Expert.mobile)))
+    assert not any(n in page for n in numbers)
+    assert not any(m in page for m in mobiles)
+    assert re.search(r"\d{4}\*{10}[\dX]{4}", page)
+    assert demo_browser.get("/admin/expert/details/?id=1").status_code == 403

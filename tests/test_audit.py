@@ -1,0 +1,101 @@
+"""The audit log's hash chain: appends, verification, and tampering detected."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from models import AuditEntry, db
+from operations import audit
+from operations.audit import verify_chain
+
+
+def _raw(app, sql: str, **params) -> None:
+    """Change the table behind the application's back, as an intruder with database access would."""
+    with app.app_context(), db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))  # past the trigger
+        conn.execute(text(sql), params)
+
+
+def _verify(app):
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def chain(clean_app):
+    with clean_app.app_context():
+        for n in range(5):
+            audit.record("test", username="tester", n=n, note="第%d条" % n)
+        db.session.commit()
+    return clean_app
+
+
+def test_verify_passes_on_the_demo_data(demo_app, demo_browser):
+    from tests.conftest import Browser
+
+    Browser(demo_app.test_client()).login("nobody", "x")
+    demo_browser.login("bureau")
+    code, output = _verify(demo_app)
+    assert code == 0, output
+    assert "校验通过" in output
+
+
+def test_entries_link_to_their_predecessor(chain):
+    with chain.app_context():
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    for before, after in zip(entries, entries[1:]):
+        assert after.prev_hash == before.hash
+
+
+def test_an_altered_entry_is_detected(chain):
+    _raw(chain, "UPDATE audit_entry SET detail = :d WHERE seq = 3", d='{"n": 99}')
+    code, output = _verify(chain)
+    assert code == 1
+    assert "序号 3" in output and "篡改" in output
+
+
+def test_a_deleted_entry_is_detected(chain):
+    _raw(chain, "DELETE FROM audit_entry WHERE seq = 2")
+    code, output = _verify(chain)
+    assert code == 1
+    assert "序号 3" in output
+
+
+def test_reordered_entries_are_detected(chain):
+    # Swapping two entries' positions breaks the links between them.
+    _raw(chain, "UPDATE audit_entry SET seq = seq + 100 WHERE seq IN (2, 3)")
+    _raw(chain, "UPDATE audit_entry SET seq = 3 WHERE seq = 102")
+    _raw(chain, "UPDATE audit_entry SET seq = 2 WHERE seq = 103")
+    code, output = _verify(chain)
+    assert code == 1
+    assert "不衔接" in output
+
+
+def test_the_application_cannot_update_or_delete_an_entry(chain):
+    with chain.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.seq == 1))
+        entry.action = "changed"
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.seq == 1))
+        db.session.delete(entry)
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+        assert verify_chain()[1] == []
+
+
+def test_postgresql_refuses_update_and_delete_on_the_log(chain):
+    with chain.app_context():
+        if db.engine.dialect.name != "postgresql":
+            assert db.engine.dialect.name == "sqlite"  # the ORM guard above covers SQLite
+            return
+        for sql in ("UPDATE audit_entry SET action = 'x'", "DELETE FROM audit_entry",
+                    "TRUNCATE audit_entry"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                with db.engine.begin() as conn:
+                    conn.execute(text(sql))

@@ -1,0 +1,68 @@
+"""Reference and demo seeds: complete, valid and idempotent."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models import Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+from models.experts import EXPERT_STATUSES
+from rules.credit_code import validate_credit_code
+from rules.idcard import check_birth_month, parse_resident_id
+from seed.demo import DEMO_ACCOUNTS, load_demo
+from seed.reference import load_reference
+
+
+def _counts():
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (ReferenceItem, Discipline, ManagingDepartment, Organization, User, Expert)}
+
+
+def test_reference_lists_are_complete(clean_app):
+    with clean_app.app_context():
+        first = db.session.scalars(select(Discipline.code).where(Discipline.parent_id.is_(None))).all()
+        assert len(first) == 62
+        for parent in ("210", "320", "460", "520", "630"):  # agriculture, medicine, engineering, management
+            children = db.session.scalar(select(func.count(Discipline.id)).where(
+                Discipline.code.like(parent + "%"), Discipline.parent_id.is_not(None)))
+            assert children >= 3, parent
+        districts = set(db.session.scalars(select(ReferenceItem.name).where(ReferenceItem.kind == "district")))
+        assert districts == {"越城区", "柯桥区", "上虞区", "诸暨市", "嵊州市", "新昌县"}
+        for kind in ("education", "degree", "unit_type"):
+            assert db.session.scalar(select(func.count()).where(ReferenceItem.kind == kind)) >= 4
+
+
+def test_seeds_are_idempotent(demo_app):
+    with demo_app.app_context():
+        before = _counts()
+        assert load_reference() == {"代码表": 0, "学科": 0, "归口管理部门": 0}
+        load_demo()
+        db.session.commit()
+        assert _counts() == before
+
+
+def test_demo_has_every_account_and_every_status(demo_app):
+    with demo_app.app_context():
+        roles = dict(db.session.execute(select(User.username, User.role)).all())
+        assert {u: r for u, r in roles.items() if u in DEMO_ACCOUNTS} == {
+            u: spec[1] for u, spec in DEMO_ACCOUNTS.items()}
+        statuses = set(db.session.scalars(select(Expert.status).distinct()))
+        assert statuses == set(EXPERT_STATUSES)
+        assert 190 <= db.session.scalar(select(func.count(Expert.id))) <= 210
+        # The demo reviewers find work waiting.
+        unit = db.session.scalar(select(User).where(User.username == "unit"))
+        dept = db.session.scalar(select(User).where(User.username == "dept"))
+        assert db.session.scalar(select(func.count(Expert.id)).where(
+            Expert.organization_id == unit.organization_id, Expert.status == "pending_unit")) > 0
+        assert db.session.scalar(select(func.count(Expert.id)).join(Organization).where(
+            Organization.department_id == dept.department_id, Expert.status == "pending_dept")) > 0
+        expert = db.session.scalar(select(Expert).join(User).where(User.username == "expert"))
+        assert expert is not None
+
+
+def test_demo_identity_numbers_and_credit_codes_are_valid(demo_app):
+    with demo_app.app_context():
+        for expert in db.session.scalars(select(Expert)):
+            parsed = parse_resident_id(expert.id_number)
+            check_birth_month("resident", expert.id_number, expert.birth_month)
+            assert parsed.birth_date == expert.birth_date and parsed.sex == expert.sex
+        for code in db.session.scalars(select(Organization.credit_code)):
+            assert validate_credit_code(code) == code
