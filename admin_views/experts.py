@@ -15,6 +15,7 @@ from forms.fields import CodeListField
 from forms.validators import NotFuture, RuleCheck
 from models import Discipline, Expert, Organization, ReferenceItem, db
 from models.experts import EXPERT_STATUSES
+from operations.experts import eligibility_of
 from operations.scope import expert_scope, organization_scope
 from rules import InvalidInput
 from rules.contact import validate_bank_account, validate_email, validate_mobile, validate_office_phone
@@ -90,7 +91,7 @@ class ExpertView(RoleView):
         "stamped_form": "盖章的专家信息表", "status": "状态", "admission_route": "入库方式",
         "admitted_on": "入库日期", "updated_at": "更新时间", "created_at": "创建时间",
         "avoidances": "声明的回避", "sex": "性别", "birth_date": "出生日期",
-        "organization.name": "工作单位", "primary_discipline.code": "学科代码",
+        "organization.name": "工作单位", "eligibility": "入库条件核查", "primary_discipline.code": "学科代码",
     }
     column_searchable_list = ["name"]
     column_filters = ["status", "title_level", "expert_type", "organization.name",
@@ -112,9 +113,10 @@ class ExpertView(RoleView):
         "id_type": lambda v, c, m, n: ID_TYPES.get(m.id_type, ""),
         "priority_categories": lambda v, c, m, n: "；".join(m.priority_labels) or "无",
         "birth_month": lambda v, c, m, n: m.birth_month.strftime("%Y年%m月") if m.birth_month else "",
+        "eligibility": lambda v, c, m, n: eligibility_of(m).summary(),
     }
     column_details_list = [
-        "name", "id_type", "id_number", "birth_month", "sex", "title_level", "position",
+        "eligibility", "name", "id_type", "id_number", "birth_month", "sex", "title_level", "position",
         "education", "degree", "mobile", "office_phone", "email", "bank_name", "bank_account",
         "organization", "college", "expert_type", "basic_condition_declared", "years_in_field",
         "primary_discipline", "secondary_disciplines", "priority_categories",

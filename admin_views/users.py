@@ -83,7 +83,8 @@ class UserView(RoleView):
     form_columns = ["username", "name", "role", "organization", "department", "email", "active",
                     "new_password"]
     form_extra_fields = {
-        "new_password": PasswordField("新密码", description="新建账号时必填；编辑时留空表示不修改"),
+        "new_password": PasswordField("新密码", validators=[_password_check],
+                                      description="新建账号时必填；编辑时留空表示不修改。至少8位，含字母和数字"),
     }
     form_overrides = {"role": SelectField}
     form_args = {
@@ -93,7 +94,6 @@ class UserView(RoleView):
         "organization": {"validators": [_organization_check]},
         "department": {"validators": [_department_check]},
         "email": {"validators": [Optional(), RuleCheck(validate_email)]},
-        "new_password": {"validators": [_password_check]},
     }
 
     # Hooks

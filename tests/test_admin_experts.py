@@ -170,3 +170,20 @@ def test_leader_sees_a_masked_roster_and_no_details(demo_app, demo_browser):
     assert not any(m in page for m in mobiles)
     assert re.search(r"\d{4}\*{10}[\dX]{4}", page)
     assert demo_browser.get("/admin/expert/details/?id=1").status_code == 403
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"title_level": "intermediate", "years_in_field": "3"}, ["不符合", "不足5年", "低于副高级"]),
+    ({"title_level": "intermediate", "years_in_field": "3", "priority_categories": ["academician"]},
+     ["优先入库"]),
+    ({}, ["符合入库条件"]),
+])
+def test_details_show_the_eligibility_check(demo_app, demo_browser, changes, expected):
+    demo_browser.login("bureau")
+    assert demo_browser.post("/admin/expert/new/", _form(demo_app, **changes)).status_code == 302
+    with demo_app.app_context():
+        expert_id = db.session.scalar(select(Expert.id).where(Expert.name == "测试专家"))
+    page = demo_browser.get(f"/admin/expert/details/?id={expert_id}").get_data(as_text=True)
+    assert "入库条件核查" in page
+    for text in expected:
+        assert text in page

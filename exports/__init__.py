@@ -1,0 +1,1 @@
+"""Excel workbooks (xlsxwriter): built from plain values, returned as bytes."""
