@@ -81,12 +81,16 @@ def create_app(overrides: dict | None = None) -> Flask:
         return db.session.get(User, int(user_id))
 
     from web.auth import bp as auth_bp
+    from web.files import bp as files_bp
     from web.portal import bp as portal_bp
+    from web.public import bp as public_bp
     from web.errors import register_error_pages
     from web.filters import register_filters
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(files_bp)
+    app.register_blueprint(public_bp)
     register_error_pages(app)
     register_filters(app)
 

@@ -61,5 +61,23 @@ def register_commands(app: Flask) -> None:
             sys.exit(1)
         click.echo(f"审计日志校验通过：共 {count} 条，哈希链完整")
 
+    @app.cli.command("lifecycle")
+    @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="按指定日期运行（演练或补跑用），默认今天")
+    def lifecycle(today):
+        """The daily job: end publicity periods (admit those without objection). Idempotent."""
+        from datetime import date
+
+        from operations import audit
+        from operations.admission import end_publicity
+
+        day = today.date() if today else date.today()
+        admitted, waiting = end_publicity(day)
+        if admitted:
+            audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted)
+        db.session.commit()
+        click.echo(f"{day:%Y-%m-%d} 每日任务：公示期满入库 {admitted} 人；"
+                   f"公示期满但有未处理异议 {waiting} 人（待市科技局处理）")
+
     app.cli.add_command(seed)
     app.cli.add_command(audit_cli)

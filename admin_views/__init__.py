@@ -4,15 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask_admin import Admin
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
-from models import AuditEntry, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+from models import AuditEntry, ChangeRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
 
 
 def build_admin(app) -> Admin:
     """Create the Admin object and register every view (inside the factory, per app)."""
     from admin_views.audit import AuditEntryView
     from admin_views.base import HomeView
+    from admin_views.changes import ChangeRequestView
     from admin_views.experts import ExpertView
     from admin_views.organizations import DepartmentView, OrganizationView
     from admin_views.reference import DisciplineView, ReferenceItemView
@@ -28,10 +30,26 @@ def build_admin(app) -> Admin:
     )
     s = db  # Flask-Admin 2.x takes the Flask-SQLAlchemy object
     admin.add_view(ExpertView(Expert, s, name="专家", endpoint="expert", category="专家管理"))
+    admin.add_view(ChangeRequestView(ChangeRequest, s, name="信息变更", endpoint="change", category="专家管理"))
     admin.add_view(OrganizationView(Organization, s, name="工作单位", endpoint="organization", category="基础数据"))
     admin.add_view(DepartmentView(ManagingDepartment, s, name="归口管理部门", endpoint="department", category="基础数据"))
     admin.add_view(DisciplineView(Discipline, s, name="学科", endpoint="discipline", category="基础数据"))
     admin.add_view(ReferenceItemView(ReferenceItem, s, name="代码表", endpoint="reference", category="基础数据"))
     admin.add_view(UserView(User, s, name="用户", endpoint="user", category="系统管理"))
     admin.add_view(AuditEntryView(AuditEntry, s, name="审计日志", endpoint="audit", category="系统管理"))
+    admin.add_link(RoleMenuLink("邀请入库", endpoint="expert.invite_view", category="专家管理", roles={"bureau"}))
+    admin.add_link(RoleMenuLink("公示页面", url="/publicity", category="专家管理", roles={"bureau"}))
     return admin
+
+
+class RoleMenuLink(MenuLink):
+    """A menu link shown only to the roles that may follow it."""
+
+    def __init__(self, *args, roles: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles = roles
+
+    def is_accessible(self) -> bool:
+        from admin_views.base import user_role
+
+        return user_role() in self.roles

@@ -92,6 +92,9 @@ class RoleView(ModelView):
             "edit_view": self.can_edit,
             "delete_view": self.can_delete,
             "details_view": self.can_view_details,
+            "review_view": self.can_view_details,
+            "form_xlsx_view": self.can_view_details,
+            "invite_view": self.can_create,
             "export": self.can_export,
             # Inline editing would bypass form validation and row rules: never offered.
             "ajax_update": False,

@@ -1,7 +1,10 @@
 """The expert record in the back office, scoped to each reviewer's unit or department."""
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.form import rules as form_layout
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,15 +15,17 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from admin_views.base import RoleView, user_role
 from forms.fields import CodeListField
-from forms.validators import NotFuture, RuleCheck
-from models import Discipline, Expert, Organization, ReferenceItem, db
-from models.experts import EXPERT_STATUSES
+from forms.validators import NotFuture, RuleCheck, id_number_check
+from models import Discipline, Expert, ExpertFile, Organization, ReferenceItem, db
+from models.experts import ADMISSION_ROUTES, EXPERT_STATUSES
+from operations import admission
 from operations.experts import eligibility_of
 from operations.scope import expert_scope, organization_scope
 from rules import InvalidInput
 from rules.contact import validate_bank_account, validate_email, validate_mobile, validate_office_phone
 from rules.eligibility import EXPERT_TYPES, PRIORITY_CATEGORIES, TITLE_LEVELS
-from rules.idcard import ID_TYPES, check_birth_month, parse_resident_id, validate_id_number
+from rules.admission import ACTIONS, allowed_actions
+from rules.idcard import ID_TYPES, parse_resident_id
 from rules.masking import mask_id_number, mask_mobile
 from web.filters import local_dt
 
@@ -32,25 +37,6 @@ EDITABLE_STATUSES = {
     "unit": {"pending_unit"},
     "dept": {"pending_dept"},
 }
-
-
-def _id_number_check(form, field):
-    """The number suits its type, agrees with the birth month, and is not already registered."""
-    if not field.data:
-        return
-    id_type = form.id_type.data
-    try:
-        field.data = validate_id_number(id_type, field.data)
-        if form.birth_month.data:
-            check_birth_month(id_type, field.data, form.birth_month.data)
-    except InvalidInput as e:
-        raise ValidationError(str(e)) from None
-    clash = select(Expert.id).where(Expert.id_type == id_type, Expert.id_number == field.data)
-    own = getattr(form, "_obj", None)
-    if own is not None and own.id is not None:
-        clash = clash.where(Expert.id != own.id)
-    if db.session.scalar(clash) is not None:
-        raise ValidationError("该证件号码已登记在库，请勿重复录入")
 
 
 def _college_check(form, field):
@@ -125,6 +111,8 @@ class ExpertView(RoleView):
         "admitted_on", "created_at", "updated_at",
     ]
 
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".review_view", title="审核")]
+
     # Form: the sections of attachment 1; status fields are never here, only actions change them.
     form_columns = [
         "name", "id_type", "id_number", "birth_month", "title_level", "position", "education",
@@ -157,7 +145,7 @@ class ExpertView(RoleView):
     form_args = {
         "name": {"validators": [InputRequired("请填写专家姓名"), Length(max=50, message="姓名不超过50个字")]},
         "id_type": {"choices": list(ID_TYPES.items())},
-        "id_number": {"validators": [InputRequired("请填写证件号码"), _id_number_check]},
+        "id_number": {"validators": [InputRequired("请填写证件号码"), id_number_check]},
         "birth_month": {"validators": [InputRequired("请填写出生年月（如 1975-06）"), NotFuture("出生年月")]},
         "title_level": {"choices": TITLE_CHOICES},
         "expert_type": {"choices": list(EXPERT_TYPES.items())},
@@ -218,3 +206,109 @@ class ExpertView(RoleView):
         else:
             model.birth_date = None
         super().on_model_change(form, model, is_created)
+
+    # Actions: the review chain. Each row goes through operations.admission, which asks rules/.
+    def is_action_allowed(self, name):
+        allowed = {"endorse": {"unit", "dept", "bureau"}, "publicize": {"bureau"},
+                   "admit": {"bureau"}}
+        return user_role() in allowed.get(name, set()) and super().is_action_allowed(name)
+
+    def _bulk(self, ids, apply, done_label):
+        done, failed = 0, []
+        for expert in self.get_query().where(Expert.id.in_([int(i) for i in ids])).all():
+            try:
+                with db.session.begin_nested():
+                    apply(expert)
+                done += 1
+            except InvalidInput as e:
+                failed.append(f"{expert.name}：{e}")
+        db.session.commit()
+        if done:
+            flash(f"已{done_label} {done} 人。", "success")
+        for message in failed:
+            flash(message, "error")
+
+    @action("endorse", "推荐", "确认推荐所选专家？")
+    def action_endorse(self, ids):
+        self._bulk(ids, lambda e: admission.transition(e, "endorse", current_user), "推荐")
+
+    @action("publicize", "公示（7天）", "确认将所选专家列入公示？公示期7天。")
+    def action_publicize(self, ids):
+        experts = self.get_query().where(Expert.id.in_([int(i) for i in ids])).all()
+        batch, errors = admission.publicize(experts, current_user)
+        db.session.commit()
+        count = len(experts) - len(errors)
+        if count:
+            flash(f"已将 {count} 人列入公示（{batch}）。", "success")
+        for message in errors:
+            flash(message, "error")
+
+    @action("admit", "公示期满入库", "确认将公示期满且无异议的所选专家入库？")
+    def action_admit(self, ids):
+        self._bulk(ids, lambda e: admission.admit_after_publicity(e, current_user), "入库")
+
+    @expose("/review/", methods=("GET", "POST"))
+    def review_view(self):
+        """One application: the record, eligibility, objections, timeline, and the reviewer's decision."""
+        expert = self.get_one(request.args.get("id"))
+        role = user_role()
+        bureau_as_dept = admission.bureau_is_department(expert)
+        choices = [a for a in allowed_actions(expert.status, role, route=expert.admission_route,
+                                              bureau_is_department=bureau_as_dept)
+                   if a in ("endorse", "return", "reject", "publicize", "confirm")]
+        error = None
+        if request.method == "POST":
+            chosen = request.form.get("decision", "")
+            try:
+                if chosen not in choices:
+                    raise InvalidInput("请选择一项您可以执行的操作")
+                if chosen == "publicize":
+                    _batch, errors = admission.publicize([expert], current_user,
+                                                         override=request.form.get("override", ""))
+                    if errors:
+                        raise InvalidInput(errors[0].split("：", 1)[1])
+                else:
+                    admission.transition(expert, chosen, current_user,
+                                         reason=request.form.get("reason", ""),
+                                         override=request.form.get("override", ""))
+                db.session.commit()
+                flash(f"已{ACTIONS[chosen]}：{expert.name}（当前状态：{expert.status_label}）", "success")
+                return redirect(url_for(".review_view", id=expert.id))
+            except InvalidInput as e:
+                db.session.rollback()
+                error = str(e)
+                expert = self.get_one(request.args.get("id"))
+        from models import Objection
+
+        objections = db.session.scalars(select(Objection).where(Objection.expert_id == expert.id)
+                                        .order_by(Objection.created_at)).all()
+        return self.render("admin/expert_review.html", expert=expert, choices=choices,
+                           actions=ACTIONS, error=error, form_values=request.form,
+                           report=eligibility_of(expert), events=admission.timeline(expert),
+                           objections=objections, bureau_as_dept=bureau_as_dept,
+                           statuses=EXPERT_STATUSES, routes=ADMISSION_ROUTES,
+                           proofs=db.session.scalars(select(ExpertFile).where(ExpertFile.expert_id == expert.id)).all(),
+                           proof_kinds={"priority_proof": "优先入库条件证明", "provincial_proof": "省库专家资格证明"})
+
+    @expose("/form.xlsx")
+    def form_xlsx_view(self):
+        """The 专家信息表 of an expert in scope, for the unit to print and stamp."""
+        from operations.exports import expert_form_response
+
+        return expert_form_response(self.get_one(request.args.get("id")), current_user)
+
+    @expose("/invite/", methods=("GET", "POST"))
+    def invite_view(self):
+        """邀请入库: create the expert's account; they complete the form; the bureau confirms."""
+        from web.portal import RegisterForm
+
+        form = RegisterForm()
+        if form.validate_on_submit():
+            expert = admission.invite(current_user, name=form.name.data, username=form.username.data,
+                                      password=form.password.data, mobile=form.mobile.data,
+                                      email=form.email.data)
+            db.session.commit()
+            flash(f"已邀请 {expert.name} 入库：请将用户名“{form.username.data}”和初始密码告知本人，"
+                  "由其登录填写专家信息表后提交，再由市科技局确认入库。", "success")
+            return redirect(url_for(".review_view", id=expert.id))
+        return self.render("admin/expert_invite.html", form=form)

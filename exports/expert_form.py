@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import xlsxwriter
 
-__all__ = ["ExpertFormData", "expert_form_xlsx", "BASIC_CONDITION", "EXPERT_TYPES"]
+__all__ = ["ExpertFormData", "expert_form_xlsx", "expert_type_text", "BASIC_CONDITION", "EXPERT_TYPES"]
 
 TITLE = "专家信息表"
 BASIC_CONDITION = "从事相关专业领域工作累计 5 年及以上，具有副高级（含）以上职称或同等专业技术水平"
@@ -33,6 +33,7 @@ VALUE_WIDTH = 28
 LINE_HEIGHT = 17  # points per line of 11 pt CJK text, with the fonts' leading
 ROW_PADDING = 8
 MIN_ROW_HEIGHT = 30
+MAX_ROW_HEIGHT = 409  # Excel's limit
 OPINION_ROWS = 6
 OPINION_ROW_HEIGHT = 32
 
@@ -95,7 +96,7 @@ def _line_count(text: str, width: float) -> int:
 def _row_height(*cells: tuple[str, float]) -> float:
     """A row height (points) that fits every (text, column width) given, wrapped."""
     lines = max(_line_count(text, width) for text, width in cells)
-    return max(MIN_ROW_HEIGHT, lines * LINE_HEIGHT + ROW_PADDING)
+    return min(MAX_ROW_HEIGHT, max(MIN_ROW_HEIGHT, lines * LINE_HEIGHT + ROW_PADDING))
 
 
 def _footer_text(text: str, limit: int = 60) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable
 
+from sqlalchemy import select
 from wtforms import ValidationError
 
+from models import Expert, db
 from rules import InvalidInput
+from rules.idcard import check_birth_month, validate_id_number
 
 
 class RuleCheck:
@@ -37,8 +40,20 @@ class NotFuture:
             raise ValidationError(f"{self.what}不能晚于今天")
 
 
-def required(message: str):
-    """DataRequired with our own Chinese message."""
-    from wtforms.validators import InputRequired
-
-    return InputRequired(message)
+def id_number_check(form, field):
+    """The number suits its type, agrees with the birth month, and is not already registered."""
+    if not field.data:
+        return
+    id_type = form.id_type.data
+    try:
+        field.data = validate_id_number(id_type, field.data)
+        if form.birth_month.data:
+            check_birth_month(id_type, field.data, form.birth_month.data)
+    except InvalidInput as e:
+        raise ValidationError(str(e)) from None
+    clash = select(Expert.id).where(Expert.id_type == id_type, Expert.id_number == field.data)
+    own = getattr(form, "_obj", None)
+    if own is not None and own.id is not None:
+        clash = clash.where(Expert.id != own.id)
+    if db.session.scalar(clash) is not None:
+        raise ValidationError("该证件号码已登记在库，请勿重复录入")

@@ -50,8 +50,8 @@ class Expert(db.Model):
     # 一、基本信息
     name: Mapped[str] = mapped_column(String(50))
     id_type: Mapped[str] = mapped_column(String(20), default="resident")
-    id_number: Mapped[str] = mapped_column(String(40))
-    birth_month: Mapped[date]
+    id_number: Mapped[str | None] = mapped_column(String(40))  # empty only while a draft
+    birth_month: Mapped[date | None]
     birth_date: Mapped[date | None]  # known exactly only from a resident ID
     sex: Mapped[str | None] = mapped_column(String(1))
     title_level: Mapped[str] = mapped_column(String(20), default="none")
@@ -105,6 +105,8 @@ class Expert(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     admission_route: Mapped[str] = mapped_column(String(20), default="open")
     admitted_on: Mapped[date | None]
+    publicity_batch_id: Mapped[int | None] = mapped_column(ForeignKey("publicity_batch.id"), index=True)
+    publicity_batch = relationship("PublicityBatch")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

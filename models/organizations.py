@@ -44,6 +44,8 @@ class Organization(db.Model):
     district: Mapped[ReferenceItem | None] = relationship(foreign_keys=[district_id])
     address: Mapped[str] = mapped_column(String(200), default="")
     in_shaoxing: Mapped[bool] = mapped_column(default=True)
+    # An expert may propose a unit not yet known; the bureau confirms it.
+    verified: Mapped[bool] = mapped_column(default=True, server_default=db.true())
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("managing_department.id"), index=True
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -216,8 +216,70 @@ def load_demo() -> str:
         existing_ids.add(id_number)
         added["专家"] += 1
     db.session.flush()
+    added["流程记录"] = _workflow(users, today)
     if any(added.values()):
         from operations import audit
 
         audit.record("seed_demo", username="system", at=utcnow().isoformat(), **added)
     return "演示数据：" + "，".join(f"新增{k} {v}" for k, v in added.items())
+
+
+RETURN_REASONS = ["职称证书扫描件不清晰，请重新上传", "单位盖章的专家信息表缺少日期，请补充后重新上传",
+                  "从事本领域年限与简历不符，请核实"]
+
+
+def _workflow(users: dict, today: date) -> int:
+    """Timelines, a running publicity batch, an objection and change requests: work waiting for every role."""
+    import json
+
+    from models import ChangeRequest, ExpertEvent, Objection, PublicityBatch
+    from rules.publicity import publicity_period
+
+    if db.session.scalar(select(ExpertEvent.id).limit(1)) is not None:
+        return 0
+    bureau = users["bureau"]
+    experts = db.session.scalars(select(Expert).order_by(Expert.id)).all()
+    start, end = publicity_period(today - timedelta(days=3))
+    batch = PublicityBatch(start_date=start, end_date=end, created_by_id=bureau.id)
+    db.session.add(batch)
+    db.session.flush()
+    # The steps each status has been through, as (action, from, to, who).
+    paths = {
+        "pending_unit": [("submit", "draft", "pending_unit", "expert")],
+        "pending_dept": [("submit", "draft", "pending_unit", "expert"), ("endorse", "pending_unit", "pending_dept", "unit")],
+        "pending_bureau": [("submit", "draft", "pending_unit", "expert"), ("endorse", "pending_unit", "pending_dept", "unit"),
+                           ("endorse", "pending_dept", "pending_bureau", "dept")],
+        "returned": [("submit", "draft", "pending_unit", "expert"), ("return", "pending_unit", "returned", "unit")],
+    }
+    paths["publicizing"] = paths["pending_bureau"] + [("publicize", "pending_bureau", "publicizing", "bureau")]
+    paths["rejected"] = paths["pending_bureau"] + [("reject", "pending_bureau", "rejected", "bureau")]
+    paths["admitted"] = paths["publicizing"] + [("admit", "publicizing", "admitted", "system")]
+    count = 0
+    for n, expert in enumerate(experts):
+        when = datetime.combine(today - timedelta(days=40), datetime.min.time()) + timedelta(hours=n % 9)
+        for step, (action, old, new, who) in enumerate(paths.get(expert.status, [])):
+            actor = {"expert": expert.name, "unit": "单位审核员", "dept": "归口部门审核员",
+                     "bureau": bureau.name, "system": "系统（公示期满）"}[who]
+            reason = RETURN_REASONS[n % 3] if action in ("return", "reject") else ""
+            db.session.add(ExpertEvent(expert_id=expert.id, at=when + timedelta(days=3 * step), actor_label=actor,
+                                       action=action, from_status=old, to_status=new, reason=reason))
+            count += 1
+        if expert.status == "publicizing":
+            expert.publicity_batch_id = batch.id
+    # One application came back from publicity with an objection for the bureau to weigh.
+    objected = next(e for e in experts if e.status == "pending_bureau")
+    objected.publicity_batch_id = batch.id
+    db.session.add(Objection(expert_id=objected.id, batch_id=batch.id, name="李明", contact="13857500000",
+                             text="该专家近三年有项目验收未通过的情况，请核实。"))
+    db.session.add(ExpertEvent(expert_id=objected.id, at=utcnow(), actor_label="异议人：李明", action="object",
+                               from_status="publicizing", to_status="pending_bureau",
+                               reason="该专家近三年有项目验收未通过的情况，请核实。"))
+    # Change requests waiting at the demo unit and at the bureau.
+    unit_org = users["unit"].organization_id
+    admitted_here = [e for e in experts if e.status == "admitted" and e.organization_id == unit_org]
+    for expert, status in zip(admitted_here[:2], ["pending_unit", "pending_bureau"]):
+        db.session.add(ChangeRequest(expert_id=expert.id, organization_id=unit_org, status=status,
+                                     changes=json.dumps({"position": [expert.position, "研发中心主任"],
+                                                         "office_phone": [expert.office_phone, "0575-85123456"]},
+                                                        ensure_ascii=False)))
+    return count

@@ -1,0 +1,111 @@
+"""The admission path's records: the timeline, publicity batches, objections, change requests."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import db, in_list, utcnow
+from models.experts import Expert
+from models.files import UploadedFile
+from models.organizations import Organization
+from models.users import User
+from rules.changes import CHANGE_STATES
+
+
+
+class ExpertEvent(db.Model):
+    """One step of an expert's path: who did what, when, and why (the timeline)."""
+
+    __tablename__ = "expert_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    expert: Mapped[Expert] = relationship()
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    user: Mapped[User | None] = relationship()
+    actor_label: Mapped[str] = mapped_column(String(100), default="")  # e.g. "系统" or an objector
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(20), default="")
+    to_status: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.to_status}"
+
+
+class PublicityBatch(db.Model):
+    """A list of proposed experts on public display for 7 days (rules §6)."""
+
+    __tablename__ = "publicity_batch"
+    __table_args__ = (db.CheckConstraint("end_date > start_date", name="period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]  # the last day of the period
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by: Mapped[User | None] = relationship()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __str__(self) -> str:
+        return f"{self.start_date:%Y-%m-%d}至{self.end_date:%Y-%m-%d}"
+
+
+class Objection(db.Model):
+    """An objection lodged during publicity; it sends the expert back to the bureau."""
+
+    __tablename__ = "objection"
+    __table_args__ = (db.CheckConstraint("status IN ('open', 'resolved')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    expert: Mapped[Expert] = relationship()
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("publicity_batch.id"))
+    name: Mapped[str] = mapped_column(String(50))
+    contact: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __str__(self) -> str:
+        return f"{self.name}：{self.text[:20]}"
+
+
+class ExpertFile(db.Model):
+    """A proof attached to an expert's record (priority-condition proofs, provincial proof)."""
+
+    __tablename__ = "expert_file"
+    __table_args__ = (db.CheckConstraint("kind IN ('priority_proof', 'provincial_proof')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    expert: Mapped[Expert] = relationship()
+    file_id: Mapped[int] = mapped_column(ForeignKey("uploaded_file.id"))
+    file: Mapped[UploadedFile] = relationship()
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class ChangeRequest(db.Model):
+    """An admitted expert's edits, reviewed before they take effect (rules §7)."""
+
+    __tablename__ = "change_request"
+    __table_args__ = (db.CheckConstraint(in_list("status", CHANGE_STATES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    expert: Mapped[Expert] = relationship()
+    # {field: [old, new]} as display-neutral JSON values (ids for references, ISO dates).
+    changes: Mapped[str] = mapped_column(Text)
+    # The unit that reviews: the new one when the expert changes work unit.
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    organization: Mapped[Organization | None] = relationship()
+    status: Mapped[str] = mapped_column(String(20), default="pending_unit", index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    def __str__(self) -> str:
+        return f"变更申请 #{self.id}"

@@ -1,0 +1,168 @@
+"""Moving an expert along the admission path: check with rules/, change, record, audit."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select, update
+
+from models import Expert, ExpertEvent, Objection, PublicityBatch, db, utcnow
+from operations import audit
+from operations.experts import eligibility_of
+from rules import InvalidInput
+from rules.admission import next_state, require_reason
+from rules.publicity import may_admit_after_publicity, publicity_period
+
+# The decisions at which the bureau answers for eligibility (rules §4–§5).
+ADMITTING = {"publicize", "confirm"}
+
+
+def in_scope(user, expert: Expert) -> bool:
+    """May this user act on this expert at all (row scoping for actions)?"""
+    role = user.role
+    if role == "bureau":
+        return True
+    if role == "expert":
+        return expert.user_id == user.id
+    org = expert.organization
+    if role == "unit":
+        return org is not None and org.id == user.organization_id
+    if role == "dept":
+        return org is not None and org.department_id == user.department_id
+    return False
+
+
+def bureau_is_department(expert: Expert) -> bool:
+    org = expert.organization
+    return org is None or org.bureau_is_department
+
+
+def transition(expert: Expert, action: str, user=None, *, role: str | None = None, reason: str = "",
+               override: str = "", today: date | None = None, actor_label: str = "", **values) -> str:
+    """Apply one action; raises InvalidInput (nothing changed) when it is not allowed."""
+    role = role or user.role
+    today = today or date.today()
+    if user is not None and role == user.role and not in_scope(user, expert):
+        raise InvalidInput("该专家不在您的管理范围内")
+    old = expert.status
+    new = next_state(old, action, role, route=expert.admission_route,
+                     bureau_is_department=bureau_is_department(expert))
+    reason = require_reason(action, reason)
+    if action == "admit":
+        # Admission after publicity only once the seven days passed with no open objection,
+        # whoever asks (the bureau's action or the daily job).
+        batch = expert.publicity_batch
+        if batch is None or not may_admit_after_publicity(batch.end_date, today, open_objections(expert)):
+            end = f"至{batch.end_date:%Y年%m月%d日}" if batch else "未开始"
+            raise InvalidInput(f"公示期{end}，期满且无异议后方可入库")
+    if action in ADMITTING:
+        report = eligibility_of(expert, today)
+        if not report.eligible and not override.strip():
+            raise InvalidInput("该专家不符合入库条件（" + "；".join(c.message for c in report.unmet)
+                               + "），须填写书面意见方可继续")
+        if not report.eligible:
+            reason = (reason + "；" if reason else "") + "书面意见：" + override.strip()
+    if new == "admitted":
+        values["admitted_on"] = today
+    if old == "pending_bureau" and role == "bureau":
+        # The bureau's decision answers any objection that sent the expert back.
+        db.session.execute(update(Objection).where(Objection.expert_id == expert.id, Objection.status == "open")
+                           .values(status="resolved"))
+    # Compare-and-set: a second click, or a second reviewer at the same moment, finds the
+    # status already moved and changes nothing.
+    result = db.session.execute(
+        update(Expert).where(Expert.id == expert.id, Expert.status == old)
+        .values(status=new, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidInput("该申请已被处理，请刷新页面后查看最新状态")
+    db.session.refresh(expert)
+    db.session.add(ExpertEvent(expert_id=expert.id, user_id=getattr(user, "id", None),
+                               actor_label=actor_label or (user.name if user else "系统"),
+                               action=action, from_status=old, to_status=new, reason=reason))
+    audit.record("expert_" + action, expert, user=user, username=(user.username if user else role),
+                 from_status=old, to_status=new, reason=reason)
+    return new
+
+
+def publicize(experts: list[Expert], user, today: date | None = None,
+              override: str = "") -> tuple[PublicityBatch, list[str]]:
+    """Put the experts into one 7-day publicity batch; returns the batch and per-expert errors."""
+    today = today or date.today()
+    start, end = publicity_period(today)
+    batch = PublicityBatch(start_date=start, end_date=end, created_by_id=user.id)
+    db.session.add(batch)
+    db.session.flush()
+    errors = []
+    for expert in experts:
+        try:
+            with db.session.begin_nested():
+                transition(expert, "publicize", user, today=today, override=override,
+                           publicity_batch_id=batch.id)
+        except InvalidInput as e:
+            errors.append(f"{expert.name}：{e}")
+    return batch, errors
+
+
+def open_objections(expert: Expert) -> int:
+    return db.session.scalar(select(func.count(Objection.id)).where(
+        Objection.expert_id == expert.id, Objection.status == "open")) or 0
+
+
+def admit_after_publicity(expert: Expert, user=None, today: date | None = None) -> str:
+    """Admit once seven days have passed without an open objection (bureau action or daily job)."""
+    if expert.status != "publicizing":
+        raise InvalidInput("该专家不在公示中")
+    return transition(expert, "admit", user, role=user.role if user else "system", today=today,
+                      actor_label="" if user else "系统（公示期满）")
+
+
+def lodge_objection(expert: Expert, name: str, contact: str, text: str, ip: str = "") -> Objection:
+    """Anyone may object during publicity; the expert goes back to the bureau's review."""
+    if expert.status != "publicizing":
+        raise InvalidInput("该专家不在公示期内")
+    objection = Objection(expert_id=expert.id, batch_id=expert.publicity_batch_id, name=name,
+                          contact=contact, text=text, ip=ip)
+    db.session.add(objection)
+    db.session.flush()
+    transition(expert, "object", None, role="public", reason=text, actor_label=f"异议人：{name}")
+    return objection
+
+
+def end_publicity(today: date) -> tuple[int, int]:
+    """The daily job's part: admit every expert whose period ended without objection."""
+    admitted = waiting = 0
+    due = db.session.scalars(select(Expert).join(PublicityBatch, Expert.publicity_batch_id == PublicityBatch.id)
+                             .where(Expert.status == "publicizing", PublicityBatch.end_date < today)).all()
+    for expert in due:
+        try:
+            with db.session.begin_nested():
+                admit_after_publicity(expert, None, today)
+            admitted += 1
+        except InvalidInput:
+            waiting += 1
+    return admitted, waiting
+
+
+def timeline(expert: Expert) -> list[ExpertEvent]:
+    return db.session.scalars(select(ExpertEvent).where(ExpertEvent.expert_id == expert.id)
+                              .order_by(ExpertEvent.at, ExpertEvent.id)).all()
+
+
+
+def invite(user, *, name: str, username: str, password: str, mobile: str, email: str) -> Expert:
+    """邀请入库: an account and a record the expert completes; the bureau confirms it."""
+    from models import User
+
+    account = User(username=username, name=name, role="expert", email=email)
+    account.set_password(password)
+    db.session.add(account)
+    db.session.flush()
+    expert = Expert(user_id=account.id, name=name, mobile=mobile, email=email, status="invited",
+                    admission_route="invitation")
+    db.session.add(expert)
+    db.session.flush()
+    db.session.add(ExpertEvent(expert_id=expert.id, user_id=user.id, actor_label=user.name, action="invite",
+                               from_status="", to_status="invited"))
+    audit.record("expert_invite", expert, user=user, username_invited=username)
+    return expert

@@ -1,0 +1,49 @@
+"""Reviewing an admitted expert's change request; approval applies it."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import update
+
+from models import ChangeRequest, Expert, db, utcnow
+from operations import audit
+from operations.profile import apply_snapshot
+from rules import InvalidInput
+from rules.changes import change_next_state
+
+
+def change_in_scope(user, change: ChangeRequest) -> bool:
+    """The reviewing unit is the request's (the new one when the unit changes)."""
+    org = change.organization
+    if user.role == "bureau":
+        return True
+    if user.role == "unit":
+        return org is not None and org.id == user.organization_id
+    if user.role == "dept":
+        return org is not None and org.department_id == user.department_id
+    return False
+
+
+def decide(change: ChangeRequest, action: str, user, reason: str = "") -> str:
+    """endorse / approve / reject; approval writes the new values onto the expert."""
+    if not change_in_scope(user, change):
+        raise InvalidInput("该变更申请不在您的管理范围内")
+    org = change.organization
+    old = change.status
+    new = change_next_state(old, action, user.role,
+                            bureau_is_department=org is None or org.bureau_is_department)
+    if action == "reject" and not reason.strip():
+        raise InvalidInput("请填写不予通过的理由")
+    result = db.session.execute(
+        update(ChangeRequest).where(ChangeRequest.id == change.id, ChangeRequest.status == old)
+        .values(status=new, reason=reason.strip(), decided_at=utcnow() if new in ("approved", "rejected") else None)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise InvalidInput("该变更申请已被处理，请刷新页面")
+    db.session.refresh(change)
+    if new == "approved":
+        expert = db.session.get(Expert, change.expert_id)
+        apply_snapshot(expert, {f: pair[1] for f, pair in json.loads(change.changes).items()})
+    audit.record("change_" + action, change, user=user, from_status=old, to_status=new,
+                 expert_id=change.expert_id, reason=reason.strip())
+    return new

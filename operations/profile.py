@@ -1,0 +1,138 @@
+"""Reading and writing an expert's profile as plain values; admitted experts' edits become change requests."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import select
+
+from models import ChangeRequest, College, Discipline, Expert, Organization, db
+from operations import audit
+from rules import InvalidInput
+from rules.changes import diff, first_change_state
+from rules.idcard import parse_resident_id
+
+# Profile fields and how each is kept in a snapshot: plain JSON values.
+SCALARS = ["name", "id_type", "id_number", "title_level", "position", "mobile", "office_phone", "email",
+           "bank_name", "bank_account", "expert_type", "basic_condition_declared", "equivalent_level",
+           "years_in_field", "priority_categories", "provincial_library", "research_keywords", "title_name"]
+DATES = ["birth_month", "title_issued_on"]
+REFERENCES = ["education_id", "degree_id", "organization_id", "college_id", "primary_discipline_id"]
+
+LABELS = {
+    "name": "专家姓名", "id_type": "证件类型", "id_number": "证件号码", "birth_month": "出生年月",
+    "title_level": "职称级别", "position": "职务", "education_id": "学历", "degree_id": "学位",
+    "mobile": "移动电话", "office_phone": "办公电话", "email": "电子邮箱", "bank_name": "开户银行",
+    "bank_account": "银行账号", "organization_id": "工作单位", "college_id": "院系",
+    "expert_type": "专家类型", "basic_condition_declared": "基本条件声明", "equivalent_level": "同等专业技术水平",
+    "years_in_field": "从事本领域年限", "primary_discipline_id": "主学科", "secondary_discipline_ids": "其他学科",
+    "priority_categories": "优先入库条件", "provincial_library": "浙江省科技专家库专家",
+    "research_keywords": "研究方向", "title_name": "职称名称", "title_issued_on": "发证时间",
+}
+
+
+def snapshot(expert: Expert) -> dict:
+    """The profile as plain values (ids for references, ISO dates)."""
+    values = {f: getattr(expert, f) for f in SCALARS + REFERENCES}
+    values.update({f: getattr(expert, f).isoformat() if getattr(expert, f) else None for f in DATES})
+    values["secondary_discipline_ids"] = sorted(d.id for d in expert.secondary_disciplines)
+    return values
+
+
+def apply_snapshot(expert: Expert, values: dict) -> None:
+    """Write plain values back onto the record."""
+    for field, value in values.items():
+        if field in DATES:
+            setattr(expert, field, date.fromisoformat(value) if value else None)
+        elif field == "secondary_discipline_ids":
+            expert.secondary_disciplines = list(db.session.scalars(
+                select(Discipline).where(Discipline.id.in_(value or []))))
+        else:
+            setattr(expert, field, value)
+    if expert.id_type == "resident" and expert.id_number:
+        parsed = parse_resident_id(expert.id_number)
+        expert.birth_date, expert.sex = parsed.birth_date, parsed.sex
+    else:
+        expert.birth_date = None
+
+
+def resolve_organization(name: str, credit_code: str, in_shaoxing: bool, user) -> Organization | None:
+    """A known unit by name or credit code, else a new one proposed by the expert (to be verified)."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    org = db.session.scalar(select(Organization).where(Organization.name == name))
+    if org is not None:
+        return org
+    if not credit_code:
+        raise InvalidInput("未找到该单位，请从列表中选择，或填写新单位的统一社会信用代码")
+    org = db.session.scalar(select(Organization).where(Organization.credit_code == credit_code))
+    if org is not None:
+        raise InvalidInput(f"该信用代码已登记为“{org.name}”，请直接选择该单位")
+    org = Organization(name=name, credit_code=credit_code, in_shaoxing=in_shaoxing, verified=False)
+    db.session.add(org)
+    db.session.flush()
+    audit.record("organization_proposed", org, user=user, name=name, credit_code=credit_code)
+    return org
+
+
+def save_profile(expert: Expert, values: dict, user) -> ChangeRequest | None:
+    """Drafts change in place; an admitted record gets a change request and keeps its values."""
+    if expert.status in ("admitted", "dormant"):
+        changes = diff(snapshot(expert), values)
+        if not changes:
+            raise InvalidInput("没有需要变更的内容")
+        if db.session.scalar(select(ChangeRequest.id).where(
+                ChangeRequest.expert_id == expert.id,
+                ChangeRequest.status.in_(["pending_unit", "pending_dept", "pending_bureau"]))):
+            raise InvalidInput("您已有一项变更申请在审核中，请待其办结后再提交新的变更")
+        request = ChangeRequest(expert_id=expert.id, changes=json.dumps(changes, ensure_ascii=False),
+                                organization_id=values.get("organization_id", expert.organization_id),
+                                status=first_change_state(user.role))
+        db.session.add(request)
+        db.session.flush()
+        audit.record("change_request", request, user=user, fields=sorted(changes))
+        return request
+    if expert.status not in ("draft", "returned", "invited"):
+        raise InvalidInput("申请正在审核中，暂不能修改；如需修改请联系审核人员退回")
+    changed = sorted(diff(snapshot(expert), values))
+    apply_snapshot(expert, values)
+    audit.record("profile_save", expert, user=user, fields=changed)
+    return None
+
+
+def describe(field: str, value) -> str:
+    """A value as a person reads it, for the change request's side-by-side view."""
+    from rules.eligibility import EXPERT_TYPES, PRIORITY_CATEGORIES, TITLE_LEVELS
+    from rules.idcard import ID_TYPES
+
+    if value in (None, "", []):
+        return "（空）"
+    if field == "title_level":
+        return TITLE_LEVELS.get(value, (value,))[0]
+    if field == "expert_type":
+        return EXPERT_TYPES.get(value, value)
+    if field == "id_type":
+        return ID_TYPES.get(value, value)
+    if field == "priority_categories":
+        return "；".join(PRIORITY_CATEGORIES.get(c, c) for c in value.split(",") if c)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    models = {"organization_id": Organization, "college_id": College, "primary_discipline_id": Discipline}
+    if field in models:
+        row = db.session.get(models[field], value)
+        return str(row) if row else str(value)
+    if field in ("education_id", "degree_id"):
+        from models import ReferenceItem
+
+        row = db.session.get(ReferenceItem, value)
+        return row.name if row else str(value)
+    if field == "secondary_discipline_ids":
+        return "；".join(str(d) for d in db.session.scalars(select(Discipline).where(Discipline.id.in_(value))))
+    return str(value)
+
+
+def change_rows(change: ChangeRequest) -> list[tuple[str, str, str]]:
+    """(label, old, new) for each changed field."""
+    return [(LABELS.get(f, f), describe(f, old), describe(f, new))
+            for f, (old, new) in json.loads(change.changes).items()]

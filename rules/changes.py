@@ -1,0 +1,47 @@
+"""Changes to an admitted expert's record (rules §7): reviewed before they take effect."""
+from __future__ import annotations
+
+from rules import InvalidInput
+
+CHANGE_STATES = {
+    "pending_unit": "待单位审核",
+    "pending_dept": "待归口部门审核",
+    "pending_bureau": "待市科技局审核",
+    "approved": "已生效",
+    "rejected": "未通过",
+}
+CHANGE_ACTIONS = {"endorse": "推荐", "approve": "批准生效", "reject": "不予通过"}
+
+# (state, action, actor) → new state
+CHANGE_TRANSITIONS = {
+    ("pending_unit", "endorse", "unit"): "pending_dept",
+    ("pending_dept", "endorse", "dept"): "pending_bureau",
+    ("pending_bureau", "approve", "bureau"): "approved",
+    ("pending_unit", "reject", "unit"): "rejected",
+    ("pending_dept", "reject", "dept"): "rejected",
+    ("pending_bureau", "reject", "bureau"): "rejected",
+}
+
+
+def first_change_state(proposed_by: str) -> str:
+    """An expert's change starts with the unit; a unit's or department's goes to the bureau (§7)."""
+    return "pending_unit" if proposed_by == "expert" else "pending_bureau"
+
+
+def change_next_state(state: str, action: str, role: str, *, bureau_is_department: bool = False) -> str:
+    """The state a change request reaches, or InvalidInput naming why not."""
+    if state not in CHANGE_STATES or action not in CHANGE_ACTIONS:
+        raise InvalidInput("未知的状态或操作")
+    actors = [role]
+    if bureau_is_department:
+        actors = ["bureau", "dept"] if role == "bureau" else ([] if role == "dept" else [role])
+    for actor in actors:
+        target = CHANGE_TRANSITIONS.get((state, action, actor))
+        if target:
+            return target
+    raise InvalidInput(f"变更申请当前为“{CHANGE_STATES[state]}”，您无权执行“{CHANGE_ACTIONS[action]}”")
+
+
+def diff(old: dict, new: dict) -> dict[str, tuple]:
+    """The fields whose value differs, as {field: (old, new)}."""
+    return {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}

@@ -1,0 +1,40 @@
+"""What may be uploaded: PDF, JPG or PNG, recognised by content, at most 10 MB."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rules import InvalidInput
+
+MAX_BYTES = 10 * 1024 * 1024
+# Magic numbers: the file's own first bytes decide its type, never its name.
+SIGNATURES = [
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+]
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    content_type: str
+    extension: str
+    original_name: str
+
+
+def check_upload(name: str | None, head: bytes, size: int) -> UploadCheck:
+    """Accept or refuse a file from its name, its first bytes and its size."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("请选择要上传的文件")
+    if "/" in name or "\\" in name or ".." in name or "\x00" in name:
+        raise InvalidInput("文件名不能包含路径，请重命名后再上传")
+    if len(name) > 200:
+        raise InvalidInput("文件名过长（不超过200个字符）")
+    if size == 0:
+        raise InvalidInput("文件是空的")
+    if size > MAX_BYTES:
+        raise InvalidInput(f"文件过大（{size / 1024 / 1024:.1f} MB），单个文件不超过10 MB")
+    for magic, content_type, extension in SIGNATURES:
+        if head.startswith(magic):
+            return UploadCheck(content_type, extension, name)
+    raise InvalidInput("只能上传PDF、JPG或PNG文件（按文件内容识别，改扩展名无效）")

@@ -1,0 +1,45 @@
+"""Change-request workflow and the publicity clock."""
+import itertools
+from datetime import date
+
+import pytest
+
+from rules import InvalidInput
+from rules.changes import (CHANGE_ACTIONS, CHANGE_STATES, CHANGE_TRANSITIONS, change_next_state, diff,
+                           first_change_state)
+from rules.publicity import may_admit_after_publicity, publicity_over, publicity_period
+
+ROLES = ["expert", "unit", "dept", "bureau", "usage", "leader", "supervisor"]
+
+
+@pytest.mark.parametrize("state, action, role, flag",
+                         list(itertools.product(CHANGE_STATES, CHANGE_ACTIONS, ROLES, [False, True])))
+def test_change_transitions_are_exactly_the_table(state, action, role, flag):
+    actors = {"bureau": ["bureau", "dept"], "dept": []}.get(role, [role]) if flag else [role]
+    expected = next((CHANGE_TRANSITIONS[(state, action, a)] for a in actors
+                     if (state, action, a) in CHANGE_TRANSITIONS), None)
+    if expected is None:
+        with pytest.raises(InvalidInput, match="无权"):
+            change_next_state(state, action, role, bureau_is_department=flag)
+    else:
+        assert change_next_state(state, action, role, bureau_is_department=flag) == expected
+
+
+def test_who_proposes_decides_where_a_change_starts():
+    assert first_change_state("expert") == "pending_unit"
+    assert first_change_state("unit") == "pending_bureau"
+    assert first_change_state("dept") == "pending_bureau"
+
+
+def test_diff_lists_only_changed_fields():
+    assert diff({"a": 1, "b": "x"}, {"a": 1, "b": "y", "c": None}) == {"b": ("x", "y")}
+
+
+def test_publicity_lasts_seven_days_and_ends_the_day_after():
+    start, end = publicity_period(date(2026, 11, 2))
+    assert (end - start).days == 6
+    assert not publicity_over(end, end)
+    assert publicity_over(end, date(2026, 11, 9))
+    assert not may_admit_after_publicity(end, date(2026, 11, 9), open_objections=1)
+    assert may_admit_after_publicity(end, date(2026, 11, 9), open_objections=0)
+    assert not may_admit_after_publicity(end, date(2026, 11, 8), open_objections=0)

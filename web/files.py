@@ -1,0 +1,26 @@
+"""Downloading an uploaded file: only the expert it belongs to and the staff who review them."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, send_file
+from flask_login import current_user, login_required
+
+from models import UploadedFile, db
+from operations import audit
+from operations.admission import in_scope
+from operations.files import expert_of_file, path_of
+
+bp = Blueprint("files", __name__)
+
+
+@bp.route("/files/<int:file_id>")
+@login_required
+def download(file_id: int):
+    """Send the file under its original name (RFC 5987 for Chinese names)."""
+    row = db.session.get(UploadedFile, file_id)
+    expert = expert_of_file(file_id) if row else None
+    if expert is None or not in_scope(current_user, expert):
+        abort(404)  # not 403: do not confirm that the file exists
+    audit.record("file_download", row, name=row.original_name, expert_id=expert.id)
+    db.session.commit()
+    return send_file(path_of(row), mimetype=row.content_type, as_attachment=True,
+                     download_name=row.original_name)

@@ -1,0 +1,54 @@
+"""The public publicity page (公示), open without login, with objections."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from models import Expert, PublicityBatch, db
+from operations.admission import lodge_objection
+from rules import InvalidInput
+from rules.eligibility import TITLE_LEVELS
+
+bp = Blueprint("public", __name__)
+
+
+class ObjectionForm(FlaskForm):
+    expert_id = HiddenField()
+    name = StringField("您的姓名", [InputRequired("请填写姓名"), Length(max=50, message="姓名不超过50个字")])
+    contact = StringField("联系方式（电话或邮箱）", [InputRequired("请填写联系方式"), Length(max=100)])
+    text = TextAreaField("异议内容及事实依据", [InputRequired("请填写异议内容"),
+                                          Length(max=2000, message="不超过2000字")])
+
+
+@bp.route("/publicity", methods=["GET", "POST"])
+def publicity():
+    """Name, unit, discipline and title of the experts in publicity, with the period's dates."""
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        expert = db.session.get(Expert, int(form.expert_id.data)) if form.expert_id.data.isdigit() else None
+        try:
+            if expert is None:
+                raise InvalidInput("该专家不在公示期内")
+            lodge_objection(expert, form.name.data.strip(), form.contact.data.strip(), form.text.data.strip(),
+                            ip=request.remote_addr or "")
+            db.session.commit()
+            flash("异议已收到，市科技局将核实处理。", "success")
+            return redirect(url_for("public.publicity"))
+        except InvalidInput as e:
+            db.session.rollback()
+            flash(str(e), "error")
+    rows = db.session.scalars(
+        select(Expert).where(Expert.status == "publicizing")
+        .options(joinedload(Expert.organization), joinedload(Expert.primary_discipline),
+                 joinedload(Expert.publicity_batch))
+        .join(PublicityBatch, Expert.publicity_batch_id == PublicityBatch.id)
+        .order_by(PublicityBatch.start_date, Expert.id)
+    ).all()
+    wanted = request.args.get("expert", form.expert_id.data or "")
+    target = next((e for e in rows if str(e.id) == str(wanted)), None)
+    return render_template("public/publicity.html", experts=rows, form=form, titles=TITLE_LEVELS,
+                           target=target)
