@@ -65,19 +65,55 @@ def register_commands(app: Flask) -> None:
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                   help="按指定日期运行（演练或补跑用），默认今天")
     def lifecycle(today):
-        """The daily job: end publicity periods (admit those without objection). Idempotent."""
-        from datetime import date
+        """The daily job: end publicity periods, expire unanswered invitations. Idempotent."""
+        from datetime import date, datetime, time
 
+        from models import utcnow
         from operations import audit
         from operations.admission import end_publicity
+        from operations.draws import expire_invitations
 
         day = today.date() if today else date.today()
         admitted, waiting = end_publicity(day)
-        if admitted:
-            audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted)
+        now = datetime.combine(day, time(0, 0)) if today else utcnow()
+        expired = expire_invitations(now)
+        if admitted or expired:
+            audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted,
+                         invitations_expired=expired)
         db.session.commit()
         click.echo(f"{day:%Y-%m-%d} 每日任务：公示期满入库 {admitted} 人；"
-                   f"公示期满但有未处理异议 {waiting} 人（待市科技局处理）")
+                   f"公示期满但有未处理异议 {waiting} 人（待市科技局处理）；邀请超时 {expired} 个（已顺延邀请备选专家）")
 
+    draws_cli = AppGroup("draws", help="专家抽取")
+
+    @draws_cli.command("verify")
+    @click.argument("record_id", required=False, type=int)
+    @click.option("--all", "all_", is_flag=True, help="复核全部抽取记录")
+    def draws_verify(record_id, all_):
+        """Replay stored draws from their inputs; exit status 1 on any mismatch."""
+        from sqlalchemy import select
+
+        from models import DrawRecord
+        from operations import audit
+        from operations.draws import verify
+
+        if not all_ and record_id is None:
+            raise click.UsageError("请给出抽取记录编号，或使用 --all")
+        query = select(DrawRecord).order_by(DrawRecord.id)
+        if not all_:
+            query = query.where(DrawRecord.id == record_id)
+        verdicts = [verify(r) for r in db.session.scalars(query)]
+        if not verdicts:
+            click.echo("没有找到抽取记录")
+            sys.exit(1 if record_id is not None else 0)
+        for v in verdicts:
+            click.echo(f"抽取记录 #{v.record_id}：{'一致' if v.ok else '不一致'} — {v.message}")
+        bad = [v for v in verdicts if not v.ok]
+        audit.record("draws_verify", username="system", checked=len(verdicts), mismatches=[v.record_id for v in bad])
+        db.session.commit()
+        click.echo(f"共复核 {len(verdicts)} 条，不一致 {len(bad)} 条")
+        sys.exit(1 if bad else 0)
+
+    app.cli.add_command(draws_cli)
     app.cli.add_command(seed)
     app.cli.add_command(audit_cli)

@@ -7,7 +7,7 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
-from models import AuditEntry, ChangeRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+from models import AuditEntry, ChangeRequest, DrawRecord, DrawRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
 
 
 def build_admin(app) -> Admin:
@@ -15,6 +15,7 @@ def build_admin(app) -> Admin:
     from admin_views.audit import AuditEntryView
     from admin_views.base import HomeView
     from admin_views.changes import ChangeRequestView
+    from admin_views.draws import DrawRecordView, DrawRequestView
     from admin_views.experts import ExpertView
     from admin_views.organizations import DepartmentView, OrganizationView
     from admin_views.reference import DisciplineView, ReferenceItemView
@@ -31,6 +32,8 @@ def build_admin(app) -> Admin:
     s = db  # Flask-Admin 2.x takes the Flask-SQLAlchemy object
     admin.add_view(ExpertView(Expert, s, name="专家", endpoint="expert", category="专家管理"))
     admin.add_view(ChangeRequestView(ChangeRequest, s, name="信息变更", endpoint="change", category="专家管理"))
+    admin.add_view(DrawRequestView(DrawRequest, s, name="抽取申请", endpoint="drawrequest", category="专家抽取"))
+    admin.add_view(DrawRecordView(DrawRecord, s, name="抽取记录", endpoint="drawrecord", category="专家抽取"))
     admin.add_view(OrganizationView(Organization, s, name="工作单位", endpoint="organization", category="基础数据"))
     admin.add_view(DepartmentView(ManagingDepartment, s, name="归口管理部门", endpoint="department", category="基础数据"))
     admin.add_view(DisciplineView(Discipline, s, name="学科", endpoint="discipline", category="基础数据"))

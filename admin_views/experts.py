@@ -16,12 +16,13 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from admin_views.base import RoleView, user_role
 from forms.fields import CodeListField
 from forms.validators import NotFuture, RuleCheck, id_number_check
-from models import Discipline, Expert, ExpertFile, Organization, ReferenceItem, db
+from models import Discipline, Expert, ExpertAvoidance, ExpertFile, Organization, ReferenceItem, db
 from models.experts import ADMISSION_ROUTES, EXPERT_STATUSES
 from operations import admission
 from operations.experts import eligibility_of
 from operations.scope import expert_scope, organization_scope
 from rules import InvalidInput
+from rules.credit_code import validate_credit_code
 from rules.contact import validate_bank_account, validate_email, validate_mobile, validate_office_phone
 from rules.eligibility import EXPERT_TYPES, PRIORITY_CATEGORIES, TITLE_LEVELS
 from rules.admission import ACTIONS, allowed_actions
@@ -112,6 +113,13 @@ class ExpertView(RoleView):
     ]
 
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".review_view", title="审核")]
+    inline_models = [(ExpertAvoidance, {
+        "form_columns": ["id", "kind", "name", "credit_code", "reason"],
+        "form_choices": {"kind": [("unit", "单位"), ("person", "个人")]},
+        "column_labels": {"kind": "类别", "name": "单位或个人名称", "credit_code": "统一社会信用代码（单位）",
+                          "reason": "回避理由"},
+        "form_args": {"credit_code": {"validators": [Optional(), RuleCheck(validate_credit_code)]}},
+    })]
 
     # Form: the sections of attachment 1; status fields are never here, only actions change them.
     form_columns = [
@@ -121,7 +129,7 @@ class ExpertView(RoleView):
         "expert_type", "basic_condition_declared", "equivalent_level", "years_in_field",
         "primary_discipline", "secondary_disciplines", "priority_categories",
         "provincial_library", "research_keywords", "bad_record",
-        "title_name", "title_issued_on",
+        "title_name", "title_issued_on", "avoidances",
     ]
     form_rules = [
         form_layout.FieldSet(["name", "id_type", "id_number", "birth_month", "title_level", "position",
@@ -133,6 +141,7 @@ class ExpertView(RoleView):
                               "priority_categories", "provincial_library", "research_keywords",
                               "bad_record"], "三、学术信息"),
         form_layout.FieldSet(["title_name", "title_issued_on"], "四、职称信息"),
+        form_layout.FieldSet(["avoidances"], "五、声明的回避（亲属所在单位等）"),
     ]
     form_overrides = {
         "id_type": SelectField,

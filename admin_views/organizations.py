@@ -31,21 +31,22 @@ class OrganizationView(RoleView):
     create_roles = edit_roles = details_roles = frozenset({"bureau"})
 
     # View
-    column_list = ["name", "credit_code", "unit_type", "district", "in_shaoxing", "department"]
+    column_list = ["name", "credit_code", "unit_type", "district", "in_shaoxing", "department", "verified"]
     column_labels = {
         "name": "单位名称", "credit_code": "统一社会信用代码", "unit_type": "单位类型",
         "district": "单位所在地", "address": "地址", "in_shaoxing": "绍兴市内",
         "department": "归口管理部门", "colleges": "院系", "district.name": "所在地",
         "unit_type.name": "单位类型", "department.name": "归口管理部门",
+        "verified": "已核实（专家新提出的单位需核实）",
     }
     column_searchable_list = ["name", "credit_code"]
-    column_filters = ["in_shaoxing", "unit_type.name", "district.name", "department.name"]
+    column_filters = ["verified", "in_shaoxing", "unit_type.name", "district.name", "department.name"]
     column_select_related_list = [Organization.unit_type, Organization.district, Organization.department]
     column_default_sort = "name"
 
     # Form
     form_columns = ["name", "credit_code", "unit_type", "district", "address", "in_shaoxing",
-                    "department"]
+                    "department", "verified"]
     form_args = {
         "name": {"validators": [InputRequired("请填写单位名称"), Length(max=100)]},
         "credit_code": {"validators": [InputRequired("请填写统一社会信用代码"),

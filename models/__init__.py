@@ -6,11 +6,14 @@ from models.users import ROLES, STAFF_ROLES, User
 from models.files import UploadedFile
 from models.experts import EXPERT_STATUSES, Expert, ExpertAvoidance
 from models.audit import AuditEntry
+from models.draws import (DrawRecord, DrawRequest, ExpertLeave, Invitation, ProjectMember,
+                          RequestAvoidance)
 from models.admission import ChangeRequest, ExpertEvent, ExpertFile, Objection, PublicityBatch
 
 __all__ = [
     "db", "utcnow", "Discipline", "ReferenceItem", "College", "ManagingDepartment",
     "Organization", "ROLES", "STAFF_ROLES", "User", "UploadedFile", "EXPERT_STATUSES",
     "Expert", "ExpertAvoidance", "AuditEntry", "ChangeRequest", "ExpertEvent", "ExpertFile",
-    "Objection", "PublicityBatch",
+    "Objection", "PublicityBatch", "DrawRecord", "DrawRequest", "ExpertLeave", "Invitation",
+    "ProjectMember", "RequestAvoidance",
 ]

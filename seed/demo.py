@@ -217,6 +217,9 @@ def load_demo() -> str:
         added["专家"] += 1
     db.session.flush()
     added["流程记录"] = _workflow(users, today)
+    from seed.demo_draws import load_demo_draws
+
+    added["抽取申请"] = load_demo_draws(users)
     if any(added.values()):
         from operations import audit
 

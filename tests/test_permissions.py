@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, ChangeRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+from models import AuditEntry, ChangeRequest, DrawRecord, DrawRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
 from tests.conftest import Browser
 
 ROLES = ["expert", "unit", "dept", "bureau", "usage", "leader", "supervisor"]
@@ -30,6 +30,13 @@ ALLOWED: dict[str, set[str]] = {
     "files.download": EVERYONE,  # then row-scoped: see ROW_SCOPED
     "expert.form_xlsx_view": {"bureau", "unit", "dept"},
     "expert.invite_view": {"bureau"},
+    "portal.respond": {"expert"},  # then row-scoped: see ROW_SCOPED
+    "drawrequest.index_view": {"usage", "bureau", "supervisor"},
+    "drawrequest.create_view": {"usage"},
+    "drawrequest.edit_view": {"usage"},
+    "drawrequest.manage_view": {"usage", "bureau", "supervisor"},
+    "drawrecord.index_view": {"bureau", "supervisor"},
+    "drawrecord.record_view": {"bureau", "supervisor"},
     "change.index_view": {"bureau", "unit", "dept"},
     "change.details_view": {"bureau", "unit", "dept"},
     "change.review_view": {"bureau", "unit", "dept"},
@@ -68,7 +75,7 @@ EXPERT_FOR_ROLE = {
     "dept": lambda user: select(Expert.id).join(Organization).where(
         Organization.department_id == user.department_id, Expert.status == "pending_dept"),
 }
-MODEL_OF = {"expert": Expert, "change": ChangeRequest, "organization": Organization, "department": ManagingDepartment,
+MODEL_OF = {"expert": Expert, "change": ChangeRequest, "drawrecord": DrawRecord, "drawrequest": DrawRequest, "organization": Organization, "department": ManagingDepartment,
             "discipline": Discipline, "reference": ReferenceItem, "user": User, "audit": AuditEntry}
 
 
@@ -83,6 +90,13 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
     method = "GET" if "GET" in rule.methods else "POST"
     if endpoint == "files.download":
         return url.replace("<int:file_id>", "1"), "GET"
+    if endpoint == "portal.respond":
+        return url.replace("<int:invitation_id>", "999999"), "POST"
+    if endpoint == "drawrecord.record_view":
+        return url + f"?id={db.session.scalar(select(DrawRecord.id).limit(1))}", "GET"
+    if endpoint in ("drawrequest.edit_view", "drawrequest.manage_view"):
+        wanted = "draft" if endpoint.endswith("edit_view") else "released"
+        return url + f"?id={db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == wanted))}", "GET"
     if "<kind>" in url:
         url = url.replace("<kind>", "title_certificate")
     if endpoint.endswith((".edit_view", ".details_view", ".review_view", ".form_xlsx_view")):
@@ -98,6 +112,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
 
 # Open to the role, then limited to rows: no file belongs to the demo experts, so every role gets 404.
 ROW_SCOPED = {"files.download": "not found"}
+# An expert answering an invitation that is not theirs.
+ROLE_ROW_SCOPED = {("portal.respond", "expert"): "not found"}
 
 
 def _expected(endpoint: str, role: str | None) -> str:
@@ -107,6 +123,8 @@ def _expected(endpoint: str, role: str | None) -> str:
         return "login"
     if endpoint in ROW_SCOPED:
         return ROW_SCOPED[endpoint]
+    if (endpoint, role) in ROLE_ROW_SCOPED:
+        return ROLE_ROW_SCOPED[(endpoint, role)]
     return "ok" if role in ALLOWED.get(endpoint, set()) else "forbidden"
 
 

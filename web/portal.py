@@ -10,7 +10,8 @@ from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from forms.profile import SECTIONS, ProfileForm
 from forms.validators import RuleCheck
-from models import ChangeRequest, Expert, ExpertFile, Organization, User, db
+from models import ChangeRequest, Expert, ExpertFile, Invitation, Organization, User, db, utcnow
+from models.draws import INVITATION_STATES
 from models.experts import EXPERT_STATUSES
 from operations import admission, audit
 from operations.files import store_upload
@@ -113,7 +114,11 @@ def index():
     proofs = db.session.scalars(select(ExpertFile).where(ExpertFile.expert_id == expert.id)).all()
     changes = db.session.scalars(select(ChangeRequest).where(ChangeRequest.expert_id == expert.id)
                                  .order_by(ChangeRequest.created_at.desc())).all()
+    invitations = db.session.scalars(select(Invitation).where(
+        Invitation.expert_id == expert.id, Invitation.status.notin_(["waiting", "cancelled"]))
+        .order_by(Invitation.id.desc())).all()
     return render_template("portal/index.html", expert=expert, missing=_missing(expert),
+                           invitations=invitations, inv_states=INVITATION_STATES, now=utcnow(),
                            editable=expert.status in EDITABLE, events=admission.timeline(expert),
                            statuses=EXPERT_STATUSES, upload_kinds=UPLOAD_KINDS, proofs=proofs,
                            changes=changes, change_states=CHANGE_STATES)
@@ -247,3 +252,26 @@ def export_form():
     from operations.exports import expert_form_response
 
     return expert_form_response(_own_expert(), current_user)
+
+
+@bp.route("/me/invitations/<int:invitation_id>", methods=["POST"])
+@login_required
+def respond(invitation_id: int):
+    """Accept or decline an invitation to a review (conflicts are checked again on accepting)."""
+    from operations.draws import respond as respond_to
+
+    expert = _own_expert()
+    inv = db.session.get(Invitation, invitation_id)
+    if inv is None or inv.expert_id != expert.id:
+        abort(404)
+    try:
+        result = respond_to(inv, request.form.get("answer") == "accept", current_user,
+                            reason=request.form.get("reason", ""))
+        db.session.commit()
+        flash({"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
+               "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘，已通知下一位备选专家。"}[result],
+              "success" if result == "accepted" else "info")
+    except InvalidInput as e:
+        db.session.rollback()
+        flash(str(e), "error")
+    return redirect(url_for("portal.index"))

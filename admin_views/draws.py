@@ -1,0 +1,259 @@
+"""Draw requests (usage units), their approval and draws (bureau), and the draw records (supervisor)."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_login import current_user
+from sqlalchemy import false, select, true
+from wtforms import ValidationError
+from wtforms.fields import DateTimeLocalField, SelectField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from admin_views.base import RoleView, user_role
+from forms.validators import RuleCheck
+from models import Discipline, DrawRecord, DrawRequest, Expert, Invitation, ProjectMember, RequestAvoidance, db, utcnow
+from models.draws import ACTIVITY_TYPES, ATTENDANCE, INVITATION_STATES, REQUEST_STATES
+from operations import audit, draws
+from rules import InvalidInput
+from rules.conflicts import EXCLUSION_REASONS
+from rules.credit_code import validate_credit_code
+from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
+from rules.masking import mask_mobile
+from web.filters import local_dt
+
+REGIONS = {"any": "不限", "in": "绍兴市内", "out": "绍兴市外"}
+AVOIDANCE_WARNING_SHARE = 1 / 3
+
+
+def request_scope(user):
+    role = getattr(user, "role", None)
+    if role in ("bureau", "supervisor"):
+        return true()
+    if role == "usage":
+        return DrawRequest.organization_id == user.organization_id
+    return false()
+
+
+def _codes_check(form, field):
+    codes = [c.strip() for c in (field.data or "").replace("，", ",").split(",") if c.strip()]
+    known = set(db.session.scalars(select(Discipline.code).where(Discipline.code.in_(codes))))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationError("未知的学科代码：" + "、".join(unknown))
+    field.data = ",".join(codes)
+
+
+def _period_check(form, field):
+    if form.start_at.data and field.data and field.data <= form.start_at.data:
+        raise ValidationError("结束时间须晚于开始时间")
+
+
+def _age_check(form, field):
+    if form.age_min.data is not None and field.data is not None and field.data < form.age_min.data:
+        raise ValidationError("年龄上限不能小于下限")
+
+
+class DrawRequestView(RoleView):
+    """抽取申请: filed by a usage unit, approved and drawn by the bureau."""
+
+    # Permissions
+    roles = frozenset({"usage", "bureau", "supervisor"})
+    create_roles = frozenset({"usage"})
+    edit_roles = frozenset({"usage"})
+
+    # View
+    column_list = ["id", "title", "organization", "activity_type", "start_at", "need", "status"]
+    column_labels = {
+        "id": "编号", "title": "活动名称", "organization": "使用单位", "activity_type": "活动类型",
+        "start_at": "开始时间", "end_at": "结束时间", "place": "地点", "need": "所需专家人数",
+        "backups": "备选人数", "discipline_codes": "学科代码（逗号分隔，如 520,54020）",
+        "expert_type": "专家类型", "min_title": "最低职称级别", "region": "地域", "age_min": "年龄下限（周岁）",
+        "age_max": "年龄上限（周岁）", "status": "状态", "members": "参评项目成员",
+        "avoidances": "申请方声明的回避", "response_hours": "答复期限（小时）",
+    }
+    column_formatters = {
+        "status": lambda v, c, m, n: REQUEST_STATES.get(m.status, m.status),
+        "activity_type": lambda v, c, m, n: ACTIVITY_TYPES.get(m.activity_type, m.activity_type),
+        "start_at": lambda v, c, m, n: m.start_at.strftime("%Y-%m-%d %H:%M"),
+        "id": lambda v, c, m, n: m.number,
+    }
+    column_filters = ["status"]
+    column_default_sort = ("id", True)
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-folder-open", ".manage_view", title="办理")]
+
+    # Form
+    form_columns = ["title", "activity_type", "start_at", "end_at", "place", "need", "backups",
+                    "response_hours", "discipline_codes", "expert_type", "min_title", "region", "age_min",
+                    "age_max", "members", "avoidances"]
+    form_overrides = {"activity_type": SelectField, "expert_type": SelectField, "min_title": SelectField,
+                      "region": SelectField, "start_at": DateTimeLocalField, "end_at": DateTimeLocalField}
+    form_args = {
+        "title": {"validators": [InputRequired("请填写活动名称"), Length(max=200)]},
+        "activity_type": {"choices": list(ACTIVITY_TYPES.items())},
+        "start_at": {"format": "%Y-%m-%dT%H:%M", "validators": [InputRequired("请填写开始时间")]},
+        "end_at": {"format": "%Y-%m-%dT%H:%M", "validators": [InputRequired("请填写结束时间"), _period_check]},
+        "place": {"validators": [InputRequired("请填写地点"), Length(max=200)]},
+        "need": {"validators": [InputRequired("请填写所需专家人数"), NumberRange(1, 50, "人数应在1到50之间")]},
+        "backups": {"validators": [Optional(), NumberRange(0, 30, "备选人数应在0到30之间")]},
+        "response_hours": {"validators": [Optional(), NumberRange(2, 168, "答复期限应在2到168小时之间")]},
+        "discipline_codes": {"validators": [InputRequired("请填写至少一个学科代码"), _codes_check]},
+        "expert_type": {"choices": [("", "不限")] + list(EXPERT_TYPES.items())},
+        "min_title": {"choices": [(k, v[0]) for k, v in TITLE_LEVELS.items()]},
+        "region": {"choices": list(REGIONS.items())},
+        "age_min": {"validators": [Optional(), NumberRange(18, 100, "年龄应在18到100之间")]},
+        "age_max": {"validators": [Optional(), NumberRange(18, 100, "年龄应在18到100之间"), _age_check]},
+    }
+    inline_models = [
+        (ProjectMember, {
+            "form_columns": ["id", "project", "name", "is_leader", "unit_name", "credit_code", "college"],
+            "column_labels": {"project": "项目名称", "name": "姓名", "is_leader": "项目负责人",
+                              "unit_name": "单位", "credit_code": "单位统一社会信用代码",
+                              "college": "院系（高校填写）"},
+            "form_args": {"project": {"validators": [InputRequired("请填写项目名称")]},
+                          "name": {"validators": [InputRequired("请填写姓名")]},
+                          "credit_code": {"validators": [InputRequired("请填写单位统一社会信用代码（回避按代码核对）"),
+                                                         RuleCheck(validate_credit_code)]}},
+        }),
+        (RequestAvoidance, {
+            "form_columns": ["id", "kind", "name", "credit_code", "reason"],
+            "form_choices": {"kind": [("unit", "单位"), ("person", "个人")]},
+            "column_labels": {"kind": "类别", "name": "单位或个人名称", "credit_code": "统一社会信用代码",
+                              "reason": "回避理由"},
+            "form_args": {"reason": {"validators": [InputRequired("每项回避都须写明理由")]},
+                          "name": {"validators": [InputRequired("请填写名称")]},
+                          "credit_code": {"validators": [Optional(), RuleCheck(validate_credit_code)]}},
+        }),
+    ]
+
+    # Row scoping
+    def get_query(self):
+        return super().get_query().where(request_scope(current_user))
+
+    def get_count_query(self):
+        return super().get_count_query().where(request_scope(current_user))
+
+    def get_one(self, id):
+        if not str(id).isdigit():
+            abort(404)
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.id == int(id), request_scope(current_user)))
+        if req is None:
+            abort(404)
+        return req
+
+    # Hooks
+    def on_form_prefill(self, form, id):
+        if self.get_one(id).status != "draft":
+            abort(403)
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.organization_id = current_user.organization_id
+            model.created_by_id = current_user.id
+        elif model.status != "draft":
+            raise ValidationError("申请已提交，不能再修改")
+        if model.start_at and model.start_at <= utcnow():
+            raise ValidationError("活动开始时间须晚于现在")
+        super().on_model_change(form, model, is_created)
+
+    # The request's own page: everything that happens to it happens here.
+    @expose("/manage/", methods=("GET", "POST"))
+    def manage_view(self):
+        req = self.get_one(request.args.get("id"))
+        role = user_role()
+        if request.method == "POST":
+            action = request.form.get("action", "")
+            try:
+                self._apply(req, role, action)
+                db.session.commit()
+                flash("操作成功。", "success")
+                return redirect(url_for(".manage_view", id=req.id))
+            except InvalidInput as e:
+                db.session.rollback()
+                flash(str(e), "error")
+                req = self.get_one(request.args.get("id"))
+        sealed = role == "usage" and req.status not in ("released", "closed")
+        invitations = [] if sealed else db.session.scalars(
+            select(Invitation).where(Invitation.request_id == req.id).order_by(Invitation.position)).all()
+        share = draws.avoidance_share(req) if role == "bureau" and req.status == "submitted" else None
+        if role == "bureau" and req.records:
+            audit.record("draw_names_viewed", req, request_id=req.id)
+            db.session.commit()
+        return self.render("admin/draw_manage.html", req=req, role=role, sealed=sealed, invitations=invitations,
+                           share=share, warning_share=AVOIDANCE_WARNING_SHARE, states=REQUEST_STATES,
+                           types=ACTIVITY_TYPES, inv_states=INVITATION_STATES, attendance=ATTENDANCE,
+                           reasons=EXCLUSION_REASONS, regions=REGIONS, titles=TITLE_LEVELS,
+                           expert_types=EXPERT_TYPES, mask=mask_mobile, now=utcnow(),
+                           json=json, open_places=draws.open_places(req))
+
+    def _apply(self, req: DrawRequest, role: str, action: str) -> None:
+        reason = request.form.get("reason", "")
+        allowed = {"submit": "usage", "approve": "bureau", "reject": "bureau", "draw": "bureau",
+                   "supplement": "bureau", "release": "bureau", "attendance": "usage"}
+        if allowed.get(action) != role:
+            raise InvalidInput("您无权执行此操作")
+        if action == "submit":
+            draws.submit_request(req, current_user)
+        elif action in ("approve", "reject"):
+            draws.decide_request(req, current_user, action == "approve", reason)
+        elif action in ("draw", "supplement"):
+            draws.run_draw(req, current_user, reason=reason if action == "supplement" else "")
+        elif action == "release":
+            draws.release(req, current_user)
+        elif action == "attendance":
+            inv = db.session.get(Invitation, int(request.form.get("invitation_id", "0") or 0))
+            if inv is None or inv.request_id != req.id or req.status not in ("released", "closed"):
+                raise InvalidInput("找不到该专家的受聘记录")
+            rating = request.form.get("rating") or None
+            fee_text = request.form.get("fee", "").strip()
+            try:
+                fee = Decimal(fee_text) if fee_text else None
+                rating = int(rating) if rating else None
+            except (InvalidOperation, ValueError):
+                raise InvalidInput("评分须为1到5的整数，劳务费须为金额") from None
+            if rating is not None and not 1 <= rating <= 5:
+                raise InvalidInput("评分须为1到5的整数")
+            if request.form.get("attendance") not in ATTENDANCE:
+                raise InvalidInput("请选择出席情况")
+            draws.record_attendance(inv, current_user, attendance=request.form["attendance"],
+                                    reason=request.form.get("absence_reason", ""), rating=rating,
+                                    comments=request.form.get("comments", ""), fee=fee)
+
+
+class DrawRecordView(RoleView):
+    """抽取记录: read-only for everyone; the supervisor replays any of them."""
+
+    # Permissions
+    roles = frozenset({"bureau", "supervisor"})
+
+    # View
+    column_list = ["id", "request", "kind", "pool_size", "created_at", "operator"]
+    column_labels = {"id": "记录号", "request": "抽取申请", "kind": "类别", "pool_size": "候选库人数",
+                     "created_at": "抽取时间", "operator": "操作人"}
+    column_formatters = {"kind": lambda v, c, m, n: "首次抽取" if m.kind == "initial" else "补充抽取",
+                         "created_at": lambda v, c, m, n: local_dt(m.created_at, "%Y-%m-%d %H:%M:%S")}
+    column_default_sort = ("id", True)
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-search", ".record_view", title="查看与复核")]
+
+    @expose("/record/", methods=("GET", "POST"))
+    def record_view(self):
+        if not str(request.args.get("id", "")).isdigit():
+            abort(404)
+        record = db.session.get(DrawRecord, int(request.args["id"]))
+        if record is None:
+            abort(404)
+        verdict = None
+        if request.method == "POST":
+            verdict = draws.verify(record)
+            audit.record("draw_verify", record, ok=verdict.ok, message=verdict.message)
+            db.session.commit()
+        excluded = json.loads(record.excluded_ids)
+        names = {e.id: e for e in db.session.scalars(select(Expert).where(
+            Expert.id.in_([i for ids in excluded.values() for i in ids] + record.ids("selected")
+                          + record.ids("backup_ids"))))}
+        return self.render("admin/draw_record.html", record=record, verdict=verdict, excluded=excluded,
+                           counts=json.loads(record.exclusion_counts), names=names, reasons=EXCLUSION_REASONS,
+                           conditions=json.loads(record.conditions))

@@ -1,0 +1,210 @@
+"""Draw requests, the immutable draw records, invitations and what happened at the activity."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import db, in_list, utcnow
+from models.experts import Expert
+from models.organizations import Organization
+from models.users import User
+
+REQUEST_STATES = {
+    "draft": "草稿", "submitted": "待审批", "approved": "已批准", "rejected": "未批准",
+    "drawn": "已抽取", "released": "已公布名单", "closed": "已办结",
+}
+ACTIVITY_TYPES = {"review": "项目评审", "evaluation": "成果评价", "consulting": "咨询论证",
+                  "acceptance": "项目验收", "other": "其他"}
+INVITATION_STATES = {
+    "waiting": "备选待启用", "invited": "已邀请待答复", "accepted": "已接受", "declined": "已拒绝",
+    "expired": "超时未答复", "conflict": "接受时发现回避冲突", "cancelled": "未启用",
+}
+ATTENDANCE = {"attended": "出席", "absent_excused": "缺席（有理由）", "absent_unexcused": "缺席（无理由）"}
+
+
+class DrawRequest(db.Model):
+    """A usage unit's request for reviewers (rules §11)."""
+
+    __tablename__ = "draw_request"
+    __table_args__ = (
+        db.CheckConstraint(in_list("status", REQUEST_STATES), name="status"),
+        db.CheckConstraint(in_list("activity_type", ACTIVITY_TYPES), name="activity_type"),
+        db.CheckConstraint("end_at > start_at", name="period"),
+        db.CheckConstraint("need >= 1 AND backups >= 0 AND max_per_org >= 1", name="counts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    organization: Mapped[Organization] = relationship()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    title: Mapped[str] = mapped_column(String(200))
+    activity_type: Mapped[str] = mapped_column(String(20), default="review")
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(200))
+    need: Mapped[int] = mapped_column(default=5)
+    backups: Mapped[int] = mapped_column(default=2)
+    max_per_org: Mapped[int] = mapped_column(default=1)
+    response_hours: Mapped[int] = mapped_column(default=48)
+    # Conditions
+    discipline_codes: Mapped[str] = mapped_column(String(500), default="")  # comma-separated GB/T 13745 codes
+    expert_type: Mapped[str] = mapped_column(String(20), default="")  # '' = any
+    min_title: Mapped[str] = mapped_column(String(20), default="associate")
+    region: Mapped[str] = mapped_column(String(10), default="any")  # any / in / out
+    age_min: Mapped[int | None]
+    age_max: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[ProjectMember]] = relationship(back_populates="request", cascade="all, delete-orphan")
+    avoidances: Mapped[list[RequestAvoidance]] = relationship(back_populates="request",
+                                                              cascade="all, delete-orphan")
+    records: Mapped[list[DrawRecord]] = relationship(back_populates="request", order_by="DrawRecord.id")
+
+    def __str__(self) -> str:
+        return f"CQ-{self.created_at:%Y}-{self.id:04d} {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"CQ-{self.created_at:%Y}-{self.id:04d}"
+
+    @property
+    def codes(self) -> list[str]:
+        return [c for c in self.discipline_codes.replace("，", ",").split(",") if c.strip()]
+
+
+class ProjectMember(db.Model):
+    """A leader or member of a project under review, with their unit (and college)."""
+
+    __tablename__ = "project_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("draw_request.id", ondelete="CASCADE"), index=True)
+    request: Mapped[DrawRequest] = relationship(back_populates="members")
+    project: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(50))
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    unit_name: Mapped[str] = mapped_column(String(100), default="")
+    credit_code: Mapped[str] = mapped_column(String(18), default="")
+    college: Mapped[str] = mapped_column(String(100), default="")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequestAvoidance(db.Model):
+    """An avoidance the applicant declares, with its reason."""
+
+    __tablename__ = "request_avoidance"
+    __table_args__ = (db.CheckConstraint("kind IN ('unit', 'person')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("draw_request.id", ondelete="CASCADE"), index=True)
+    request: Mapped[DrawRequest] = relationship(back_populates="avoidances")
+    kind: Mapped[str] = mapped_column(String(10), default="unit")
+    name: Mapped[str] = mapped_column(String(100))
+    credit_code: Mapped[str] = mapped_column(String(18), default="")
+    reason: Mapped[str] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DrawRecord(db.Model):
+    """One execution of the draw, with everything needed to replay it. Never edited or deleted."""
+
+    __tablename__ = "draw_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("draw_request.id"), index=True)
+    request: Mapped[DrawRequest] = relationship(back_populates="records")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("draw_record.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="initial")  # initial / supplement
+    reason: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[str] = mapped_column(Text)  # JSON
+    pool: Mapped[str] = mapped_column(Text)  # JSON [[id, org_id, age_band, sub_discipline], ...]
+    pool_size: Mapped[int]
+    pool_digest: Mapped[str] = mapped_column(String(64))
+    exclusion_counts: Mapped[str] = mapped_column(Text)  # JSON {reason: n}
+    excluded_ids: Mapped[str] = mapped_column(Text)  # JSON {reason: [ids]}: names for bureau/supervisor only
+    seed: Mapped[str] = mapped_column(String(64))
+    algorithm_version: Mapped[str] = mapped_column(String(40))
+    need: Mapped[int]
+    backups: Mapped[int]
+    max_per_org: Mapped[int]
+    selected: Mapped[str] = mapped_column(Text)  # JSON [ids] in order
+    backup_ids: Mapped[str] = mapped_column(Text)  # JSON [ids] in order
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    operator: Mapped[User | None] = relationship()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __str__(self) -> str:
+        return f"抽取记录 #{self.id}"
+
+    def ids(self, field: str) -> list[int]:
+        return json.loads(getattr(self, field))
+
+
+@event.listens_for(DrawRecord, "before_update")
+@event.listens_for(DrawRecord, "before_delete")
+def _records_are_final(mapper, connection, target):
+    raise PermissionError("抽取记录不可修改或删除；如需补充请进行补充抽取")
+
+
+class Invitation(db.Model):
+    """One drawn expert's engagement: invited in order, answering before a deadline."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        UniqueConstraint("request_id", "expert_id"),
+        db.CheckConstraint(in_list("status", INVITATION_STATES), name="status"),
+        db.CheckConstraint("attendance IS NULL OR " + in_list("attendance", ATTENDANCE), name="attendance"),
+        db.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("draw_request.id"), index=True)
+    request: Mapped[DrawRequest] = relationship()
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("draw_record.id"))
+    record: Mapped[DrawRecord | None] = relationship()
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
+    expert: Mapped[Expert] = relationship()
+    position: Mapped[int]  # order within the request: selected first, then backups, then supplements
+    role: Mapped[str] = mapped_column(String(10), default="selected")  # selected / backup / special
+    status: Mapped[str] = mapped_column(String(20), default="waiting", index=True)
+    invited_at: Mapped[datetime | None]
+    deadline: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    special_reason: Mapped[str] = mapped_column(Text, default="")
+    attendance: Mapped[str | None] = mapped_column(String(20))
+    absence_reason: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[int | None]
+    comments: Mapped[str] = mapped_column(Text, default="")
+    fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    spot_check: Mapped[str] = mapped_column(Text, default="")
+
+    def __str__(self) -> str:
+        return f"{self.expert.name if self.expert else self.expert_id}（{INVITATION_STATES.get(self.status)}）"
+
+
+class ExpertLeave(db.Model):
+    """A period an admitted expert is unavailable; draws skip it."""
+
+    __tablename__ = "expert_leave"
+    __table_args__ = (db.CheckConstraint("end_date >= start_date", name="period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(200), default="")

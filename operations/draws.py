@@ -1,0 +1,362 @@
+"""Draws against the database: the pool, the recorded execution, replay, invitations, feedback."""
+from __future__ import annotations
+
+import json
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select, text, update
+
+from models import (Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
+                    Organization, College, db, utcnow)
+from models.experts import expert_secondary_discipline
+from operations import audit
+from rules import InvalidInput
+from rules.conflicts import (DEFAULT_YEARLY_CAP, EXCLUSION_REASONS, Activity, Avoidance, Candidate,
+                             Interval, Member, age_band, exclusions)
+from rules.draw import ALGORITHM_VERSION, draw, pool_digest
+from rules.eligibility import TITLE_LEVELS, age_on
+
+_DRAW_LOCK = 7_202_612  # serialises draws on PostgreSQL: two draws never engage one expert twice
+ENGAGING = ("invited", "accepted")
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    """What the draw needs of a pool member; stored with the record for replay."""
+
+    id: int
+    org_id: int
+    age_band: str | None
+    sub_discipline: str | None
+
+
+def _conditions(req: DrawRequest) -> dict:
+    return {"disciplines": req.codes, "expert_type": req.expert_type, "min_title": req.min_title,
+            "region": req.region, "age_min": req.age_min, "age_max": req.age_max,
+            "max_per_org": req.max_per_org, "activity": [req.start_at.isoformat(), req.end_at.isoformat()]}
+
+
+def matching_experts(req: DrawRequest) -> list[Expert]:
+    """Admitted experts meeting the request's conditions (before any conflict or exclusion)."""
+    query = select(Expert).join(Organization, Expert.organization_id == Organization.id).where(
+        Expert.status.in_(["admitted", "dormant"]))  # dormant ones are counted, then excluded as inactive
+    if req.codes:
+        wanted = select(Discipline.id).where(or_(*[Discipline.code.like(c.strip() + "%") for c in req.codes]))
+        secondary = select(expert_secondary_discipline.c.expert_id).where(
+            expert_secondary_discipline.c.discipline_id.in_(wanted))
+        query = query.where(or_(Expert.primary_discipline_id.in_(wanted), Expert.id.in_(secondary)))
+    if req.expert_type:
+        query = query.where(Expert.expert_type == req.expert_type)
+    floor = TITLE_LEVELS[req.min_title][1]
+    levels = [code for code, (_label, rank) in TITLE_LEVELS.items() if rank >= floor]
+    title_ok = Expert.title_level.in_(levels)
+    if floor <= TITLE_LEVELS["associate"][1]:  # "or equivalent level" stands in for associate-senior
+        title_ok = or_(title_ok, Expert.equivalent_level.is_(True))
+    query = query.where(title_ok)
+    if req.region in ("in", "out"):
+        query = query.where(Organization.in_shaoxing.is_(req.region == "in"))
+    experts = db.session.scalars(query.order_by(Expert.id)).all()
+    day = req.start_at.date()
+    if req.age_min is not None or req.age_max is not None:
+        def fits(e):
+            birth = e.birth_date or e.birth_month
+            if birth is None:
+                return False
+            age = age_on(birth, day)
+            return (req.age_min is None or age >= req.age_min) and (req.age_max is None or age <= req.age_max)
+        experts = [e for e in experts if fits(e)]
+    return experts
+
+
+def activity_of(req: DrawRequest) -> Activity:
+    return Activity(
+        period=Interval(req.start_at, req.end_at),
+        members=tuple(Member(m.name, m.credit_code, m.college) for m in req.members),
+        avoidances=tuple(Avoidance(a.kind, a.name, a.credit_code) for a in req.avoidances),
+        yearly_cap=DEFAULT_YEARLY_CAP,
+        applicant_credit_code=req.organization.credit_code if req.organization else "",
+    )
+
+
+def candidates_for(req: DrawRequest, experts: list[Expert]) -> list[Candidate]:
+    """Everything the conflict rules need, fetched in a handful of queries (never one per expert)."""
+    ids = [e.id for e in experts]
+    if not ids:
+        return []
+    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(
+        Organization.id.in_({e.organization_id for e in experts})))}
+    colleges = {c.id: c.name for c in db.session.scalars(select(College).where(
+        College.id.in_({e.college_id for e in experts if e.college_id})))}
+    codes = {d.id: d.code for d in db.session.scalars(select(Discipline).where(
+        Discipline.id.in_({e.primary_discipline_id for e in experts if e.primary_discipline_id})))}
+    avoid_units, avoid_persons = defaultdict(set), defaultdict(set)
+    for a in db.session.scalars(select(ExpertAvoidance).where(ExpertAvoidance.expert_id.in_(ids))):
+        if a.kind == "unit" and a.credit_code:
+            avoid_units[a.expert_id].add(a.credit_code)
+        elif a.kind == "person":
+            avoid_persons[a.expert_id].add(a.name)
+    engagements = defaultdict(list)
+    for expert_id, start, end, request_id in db.session.execute(
+            select(Invitation.expert_id, DrawRequest.start_at, DrawRequest.end_at, DrawRequest.id)
+            .join(DrawRequest, Invitation.request_id == DrawRequest.id)
+            .where(Invitation.expert_id.in_(ids), Invitation.status.in_(ENGAGING), DrawRequest.id != req.id)):
+        engagements[expert_id].append(Interval(start, end))
+    leaves = defaultdict(list)
+    for leave in db.session.scalars(select(ExpertLeave).where(ExpertLeave.expert_id.in_(ids))):
+        leaves[leave.expert_id].append(Interval(leave.start_date, leave.end_date))
+    year = req.start_at.year
+    yearly = dict(db.session.execute(
+        select(Invitation.expert_id, func.count()).join(DrawRequest, Invitation.request_id == DrawRequest.id)
+        .where(Invitation.expert_id.in_(ids), Invitation.status == "accepted", DrawRequest.id != req.id,
+               DrawRequest.start_at >= datetime(year, 1, 1), DrawRequest.start_at < datetime(year + 1, 1, 1))
+        .group_by(Invitation.expert_id)).all())
+    drawn_here = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req.id)))
+    day = req.start_at.date()
+    result = []
+    for e in experts:
+        org = orgs[e.organization_id]
+        birth = e.birth_date or e.birth_month
+        result.append(Candidate(
+            id=e.id, name=e.name, org_id=org.id, org_name=org.name, credit_code=org.credit_code,
+            college=colleges.get(e.college_id, ""), id_number=e.id_number or "", status=e.status,
+            avoid_unit_codes=frozenset(avoid_units[e.id]), avoid_persons=frozenset(avoid_persons[e.id]),
+            engagements=tuple(engagements[e.id]), leaves=tuple(leaves[e.id]),
+            draws_this_year=yearly.get(e.id, 0), already_drawn=e.id in drawn_here,
+            age_band=age_band(age_on(birth, day)) if birth else None,
+            sub_discipline=codes.get(e.primary_discipline_id)))
+    return result
+
+
+def split_pool(req: DrawRequest) -> tuple[list[Candidate], dict[str, list[int]]]:
+    """The pool (no exclusion) and the excluded ids by their first reason."""
+    pool, excluded = [], defaultdict(list)
+    activity = activity_of(req)
+    for candidate in candidates_for(req, matching_experts(req)):
+        reasons = exclusions(candidate, activity)
+        if reasons:
+            excluded[reasons[0]].append(candidate.id)
+        else:
+            pool.append(candidate)
+    return pool, dict(excluded)
+
+
+def avoidance_share(req: DrawRequest) -> tuple[int, int, dict[str, tuple[int, int]]]:
+    """How many of the otherwise eligible experts the applicant's avoidances remove, overall and per discipline."""
+    activity = activity_of(req)
+    without = Activity(activity.period, activity.members, (), activity.yearly_cap, activity.applicant_credit_code)
+    removed = total = 0
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in candidates_for(req, matching_experts(req)):
+        if exclusions(c, without):
+            continue
+        total += 1
+        hit = "applicant_avoidance" in exclusions(c, activity)
+        removed += hit
+        key = next((code for code in req.codes if (c.sub_discipline or "").startswith(code)), "其他")
+        per[key][0] += hit
+        per[key][1] += 1
+    return removed, total, {k: (v[0], v[1]) for k, v in per.items()}
+
+
+def _lock():
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DRAW_LOCK})
+
+
+def open_places(req: DrawRequest) -> int:
+    engaged = db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.request_id == req.id, Invitation.status.in_(ENGAGING), Invitation.role != "special"))
+    return max(0, req.need - engaged)
+
+
+def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None = None) -> DrawRecord:
+    """Execute a draw (the first, or a supplementary one with a reason) and invite the selected."""
+    now = now or utcnow()
+    _lock()
+    db.session.refresh(req)  # the status as of the lock, not as of page load
+    previous = req.records[-1] if req.records else None
+    if previous is None:
+        if req.status != "approved":
+            raise InvalidInput("只有已批准的申请才能抽取")
+        need, backups, kind = req.need, req.backups, "initial"
+    else:
+        if req.status not in ("drawn", "released"):
+            raise InvalidInput("该申请当前不能补充抽取")
+        if not reason.strip():
+            raise InvalidInput("补充抽取须写明原因")
+        if db.session.scalar(select(Invitation.id).where(Invitation.request_id == req.id,
+                                                         Invitation.status == "waiting")):
+            raise InvalidInput("仍有备选专家未启用，不能补充抽取")
+        need, backups, kind = open_places(req), req.backups, "supplement"
+        if need == 0:
+            raise InvalidInput("专家人数已满足，无需补充抽取")
+    pool, excluded = split_pool(req)
+    seed = secrets.token_hex(32)  # from the operating system; no person types it
+    entries = [PoolEntry(c.id, c.org_id, c.age_band, c.sub_discipline) for c in pool]
+    result = draw(entries, need, backups, seed, req.max_per_org)
+    record = DrawRecord(
+        request_id=req.id, parent_id=previous.id if previous else None, kind=kind, reason=reason.strip(),
+        conditions=json.dumps(_conditions(req), ensure_ascii=False),
+        pool=json.dumps([[e.id, e.org_id, e.age_band, e.sub_discipline] for e in sorted(entries, key=lambda e: e.id)]),
+        pool_size=len(entries), pool_digest=pool_digest(e.id for e in entries),
+        exclusion_counts=json.dumps({k: len(v) for k, v in excluded.items()}),
+        excluded_ids=json.dumps(excluded), seed=seed, algorithm_version=ALGORITHM_VERSION,
+        need=need, backups=backups, max_per_org=req.max_per_org,
+        selected=json.dumps(result.selected), backup_ids=json.dumps(result.backups), operator_id=user.id)
+    db.session.add(record)
+    db.session.flush()
+    position = db.session.scalar(select(func.max(Invitation.position)).where(Invitation.request_id == req.id)) or 0
+    deadline = now + timedelta(hours=req.response_hours)
+    for expert_id in result.selected:
+        position += 1
+        db.session.add(Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
+                                  role="selected", status="invited", invited_at=now, deadline=deadline))
+    for expert_id in result.backups:
+        position += 1
+        db.session.add(Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
+                                  role="backup", status="waiting"))
+    if kind == "initial":
+        req.status = "drawn"
+    db.session.flush()
+    audit.record("draw_" + kind, record, user=user, request_id=req.id, pool_size=len(entries),
+                 pool_digest=record.pool_digest, seed=seed, selected=result.selected, backups=result.backups,
+                 exclusions={k: len(v) for k, v in excluded.items()}, reason=reason.strip())
+    return record
+
+
+@dataclass(frozen=True)
+class Verdict:
+    record_id: int
+    ok: bool
+    message: str
+
+
+def verify(record: DrawRecord) -> Verdict:
+    """Replay a stored draw from its inputs and compare with what was stored."""
+    rows = json.loads(record.pool)
+    entries = [PoolEntry(*row) for row in rows]
+    if pool_digest(e.id for e in entries) != record.pool_digest or len(entries) != record.pool_size:
+        return Verdict(record.id, False, "候选库与其摘要不符（候选名单被改动）")
+    if record.algorithm_version != ALGORITHM_VERSION:
+        return Verdict(record.id, False, f"算法版本{record.algorithm_version}与当前版本不同，无法复核")
+    result = draw(entries, record.need, record.backups, record.seed, record.max_per_org)
+    if result.selected != record.ids("selected") or result.backups != record.ids("backup_ids"):
+        return Verdict(record.id, False, "按存档的种子和候选库重新计算，结果与存档不一致")
+    invited = list(db.session.scalars(select(Invitation.expert_id).where(Invitation.record_id == record.id)
+                                      .order_by(Invitation.position)))
+    if invited != result.selected + result.backups:
+        return Verdict(record.id, False, "邀请名单与抽取结果不一致（有人被增加、删除或调换）")
+    return Verdict(record.id, True, "复核一致")
+
+
+def invite_next_backup(req: DrawRequest, now: datetime) -> Invitation | None:
+    """The next waiting backup, in order, is invited; None when backups are used up."""
+    if open_places(req) == 0:
+        return None
+    nxt = db.session.scalar(select(Invitation).where(Invitation.request_id == req.id, Invitation.status == "waiting")
+                            .order_by(Invitation.position).limit(1))
+    if nxt is not None:
+        nxt.status, nxt.invited_at = "invited", now
+        nxt.deadline = now + timedelta(hours=req.response_hours)
+        audit.record("invitation_next", nxt, username="system", request_id=req.id, expert_id=nxt.expert_id)
+    return nxt
+
+
+def respond(inv: Invitation, accept: bool, user, reason: str = "", now: datetime | None = None) -> str:
+    """The expert accepts or declines; conflicts are checked again on accepting."""
+    now = now or utcnow()
+    if inv.status != "invited":
+        raise InvalidInput("该邀请当前不能答复")
+    if inv.deadline and now > inv.deadline:
+        raise InvalidInput("已超过答复期限")
+    req = inv.request
+    if accept:
+        candidate = next(iter(candidates_for(req, [inv.expert])))
+        # This request's own invitation is not a conflict with itself.
+        reasons = [r for r in exclusions(candidate, activity_of(req)) if r != "already_drawn"]
+        new = "conflict" if reasons else "accepted"
+        reason = "；".join(EXCLUSION_REASONS[r] for r in reasons)
+    else:
+        if not reason.strip():
+            raise InvalidInput("请填写不能参加的原因")
+        new = "declined"
+    result = db.session.execute(update(Invitation).where(Invitation.id == inv.id, Invitation.status == "invited")
+                                .values(status=new, responded_at=now, decline_reason=reason.strip())
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise InvalidInput("该邀请已答复")
+    db.session.refresh(inv)
+    audit.record("invitation_" + new, inv, user=user, request_id=req.id, reason=reason.strip())
+    if new != "accepted":
+        invite_next_backup(req, now)
+    return new
+
+
+def expire_invitations(now: datetime) -> int:
+    """The daily job's part: unanswered past the deadline → expired, next backup invited."""
+    late = db.session.scalars(select(Invitation).where(Invitation.status == "invited",
+                                                       Invitation.deadline < now)).all()
+    for inv in late:
+        inv.status = "expired"
+        audit.record("invitation_expired", inv, username="system", request_id=inv.request_id)
+        db.session.flush()
+        invite_next_backup(inv.request, now)
+    return len(late)
+
+
+def record_attendance(inv: Invitation, user, *, attendance: str, reason: str = "", rating: int | None = None,
+                      comments: str = "", fee=None) -> None:
+    """After the activity the usage unit records attendance, a rating, comments and the fee."""
+    if inv.status != "accepted":
+        raise InvalidInput("只能为已接受邀请的专家记录出席情况")
+    if utcnow() < inv.request.end_at:
+        raise InvalidInput("活动结束后方可记录出席情况")
+    if attendance == "absent_excused" and not reason.strip():
+        raise InvalidInput("请填写缺席理由")
+    inv.attendance, inv.absence_reason, inv.rating = attendance, reason.strip(), rating
+    inv.comments, inv.fee = comments.strip(), fee
+    audit.record("attendance", inv, user=user, attendance=attendance, rating=rating, fee=str(fee))
+
+
+def flagged_for_exit() -> list[tuple[int, int]]:
+    """(expert id, count) for experts absent twice without reason after accepting (rules §8)."""
+    return db.session.execute(
+        select(Invitation.expert_id, func.count()).where(Invitation.attendance == "absent_unexcused")
+        .group_by(Invitation.expert_id).having(func.count() >= 2)).all()
+
+
+def _move(req: DrawRequest, old: str, new: str, user, action: str, **detail) -> None:
+    """Compare-and-set on the request's status, audited."""
+    result = db.session.execute(update(DrawRequest).where(DrawRequest.id == req.id, DrawRequest.status == old)
+                                .values(status=new, **{k: v for k, v in detail.items() if k in
+                                                       ("decision_reason", "decided_by_id", "decided_at",
+                                                        "released_at")})
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise InvalidInput("该申请状态已变化，请刷新页面")
+    db.session.refresh(req)
+    audit.record("request_" + action, req, user=user, from_status=old, to_status=new,
+                 reason=detail.get("decision_reason", ""))
+
+
+def submit_request(req: DrawRequest, user) -> None:
+    if req.status != "draft":
+        raise InvalidInput("只有草稿可以提交")
+    if req.organization_id != user.organization_id:
+        raise InvalidInput("只能提交本单位的申请")
+    _move(req, "draft", "submitted", user, "submit")
+
+
+def decide_request(req: DrawRequest, user, approve: bool, reason: str = "") -> None:
+    if not approve and not reason.strip():
+        raise InvalidInput("请填写不予批准的理由")
+    _move(req, "submitted", "approved" if approve else "rejected", user, "approve" if approve else "reject",
+          decision_reason=reason.strip(), decided_by_id=user.id, decided_at=utcnow())
+
+
+def release(req: DrawRequest, user) -> None:
+    """The bureau releases the names to the usage unit (sealed until then)."""
+    _move(req, "drawn", "released", user, "release", released_at=utcnow())

@@ -1,0 +1,173 @@
+"""The draw: property tests over random pools, and a statistical test of fairness."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from rules.conflicts import Activity, Avoidance, Candidate, Interval, Member, exclusions
+from rules.draw import ALGORITHM_VERSION, draw, pool_digest
+
+
+@dataclass(frozen=True)
+class E:
+    id: int
+    org_id: int
+    age_band: str | None = None
+    sub_discipline: str | None = None
+
+
+pools = st.lists(
+    st.builds(E, id=st.integers(1, 10_000), org_id=st.integers(1, 12),
+              age_band=st.sampled_from(["<40", "40-49", "50-59", "60+"]),
+              sub_discipline=st.sampled_from(["52010", "52020", "52030", None])),
+    max_size=60, unique_by=lambda e: e.id)
+seeds = st.text(alphabet="0123456789abcdef", min_size=8, max_size=64)
+
+
+@given(pools, st.integers(0, 20), st.integers(0, 10), seeds, st.integers(1, 3))
+@settings(max_examples=300, deadline=None)
+def test_the_org_cap_holds_and_nobody_is_chosen_twice(pool, need, backups, seed, cap):
+    result = draw(pool, need, backups, seed, max_per_org=cap)
+    chosen = result.selected + result.backups
+    assert len(chosen) == len(set(chosen))
+    org_of = {e.id: e.org_id for e in pool}
+    assert max(Counter(org_of[i] for i in chosen).values(), default=0) <= cap
+    assert set(chosen) <= set(org_of)
+    assert len(result.selected) <= need and len(result.backups) <= backups
+    assert result.shortfall == need - len(result.selected)
+    assert result.algorithm_version == ALGORITHM_VERSION
+
+
+@given(pools, st.integers(0, 20), st.integers(0, 10), seeds, st.randoms())
+@settings(max_examples=200, deadline=None)
+def test_same_seed_and_pool_in_any_order_gives_the_same_result(pool, need, backups, seed, rnd):
+    shuffled = list(pool)
+    rnd.shuffle(shuffled)
+    assert draw(pool, need, backups, seed) == draw(shuffled, need, backups, seed)
+
+
+@given(pools, st.integers(1, 20), seeds)
+@settings(max_examples=200, deadline=None)
+def test_the_pool_is_used_up_before_a_shortfall(pool, need, seed):
+    """Selected places stay empty only when every org has reached its cap."""
+    result = draw(pool, need, 0, seed, max_per_org=1)
+    if result.shortfall:
+        assert len(result.selected) == len({e.org_id for e in pool})
+
+
+def test_sub_disciplines_and_ages_are_spread_where_the_pool_allows():
+    pool = [E(i, i, age_band="50-59", sub_discipline="A") for i in range(1, 21)]
+    pool += [E(100 + i, 100 + i, age_band="<40", sub_discipline="B") for i in range(1, 4)]
+    for seed in ("a1", "b2", "c3", "d4"):
+        chosen = draw(pool, 4, 0, seed).selected
+        subs = Counter("B" if i > 100 else "A" for i in chosen)
+        assert subs == {"A": 2, "B": 2}  # quota: one per stratum per round
+    ages = [E(i, i, age_band=["<40", "40-49", "50-59", "60+"][i % 4], sub_discipline="A") for i in range(1, 41)]
+    assert len({ages[i - 1].age_band for i in draw(ages, 4, 0, "seed").selected}) == 4
+
+
+def test_each_equivalent_expert_has_the_same_chance():
+    """12 equivalent experts, 3 chosen: each should be chosen in 1/4 of 4,800 draws (chi-square)."""
+    pool = [E(i, i) for i in range(1, 13)]
+    counts = Counter()
+    runs = 4800
+    for n in range(runs):
+        counts.update(draw(pool, 3, 0, f"{n:08x}").selected)
+    expected = runs * 3 / 12
+    chi2 = sum((counts[e.id] - expected) ** 2 / expected for e in pool)
+    assert chi2 < 31.26  # chi-square 11 d.o.f., p = 0.001
+    # The first place too (order matters for invitations).
+    first = Counter(draw(pool, 1, 0, f"{n:08x}").selected[0] for n in range(runs))
+    chi2 = sum((first[e.id] - runs / 12) ** 2 / (runs / 12) for e in pool)
+    assert chi2 < 31.26
+
+
+def test_a_different_seed_gives_a_different_draw():
+    pool = [E(i, i) for i in range(1, 101)]
+    assert draw(pool, 5, 2, "seed-one").selected != draw(pool, 5, 2, "seed-two").selected
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError):
+        draw([E(1, 1)], 1, 0, "")
+    with pytest.raises(ValueError):
+        draw([E(1, 1), E(1, 2)], 1, 0, "s")
+    with pytest.raises(ValueError):
+        draw([E(1, 1)], 1, 0, "s", max_per_org=0)
+
+
+def test_pool_digest_ignores_order():
+    assert pool_digest([3, 1, 2]) == pool_digest([1, 2, 3]) != pool_digest([1, 2])
+
+
+# Conflicts ------------------------------------------------------------------------------
+
+T0 = datetime(2026, 12, 10, 9)
+DAY = Interval(T0, T0 + timedelta(hours=8))
+UNI = "12330600MB0000000X"
+FIRM = "91330603MA2BC1234Y"
+
+
+def cand(**kw):
+    base = dict(id=1, name="张三", org_id=1, org_name="绍兴文理学院", credit_code=UNI, college="医学院")
+    base.update(kw)
+    return Candidate(**base)
+
+
+@pytest.mark.parametrize("candidate, activity, reasons", [
+    (cand(), Activity(DAY), []),
+    (cand(status="dormant"), Activity(DAY), ["inactive"]),
+    (cand(), Activity(DAY, members=(Member("张三", UNI, "医学院"),)), ["project_member"]),
+    (cand(id_number="X1"), Activity(DAY, members=(Member("张三", FIRM, id_number="X1"),)), ["project_member"]),
+    (cand(), Activity(DAY, members=(Member("李四", UNI, "医学院"),)), ["same_unit"]),
+    (cand(), Activity(DAY, members=(Member("李四", UNI.lower(), " 医学院 "),)), ["same_unit"]),
+    (cand(), Activity(DAY, members=(Member("李四", UNI, "化学化工学院"),)), []),  # other college
+    (cand(college=""), Activity(DAY, members=(Member("李四", UNI, "化学化工学院"),)), ["same_unit"]),
+    (cand(), Activity(DAY, members=(Member("李四", FIRM),)), []),
+    (cand(org_name="绍兴文理学院"), Activity(DAY, members=(Member("李四", "", ""),)), []),  # name alone never matches a unit
+    (cand(), Activity(DAY, avoidances=(Avoidance("unit", "随便写的名字", UNI),)), ["applicant_avoidance"]),
+    (cand(), Activity(DAY, avoidances=(Avoidance("unit", "绍兴文理学院"),)), ["applicant_avoidance"]),
+    (cand(), Activity(DAY, avoidances=(Avoidance("person", "张三"),)), ["applicant_avoidance"]),
+    (cand(), Activity(DAY, avoidances=(Avoidance("person", "张三", FIRM),)), []),  # another 张三
+    (cand(avoid_unit_codes=frozenset({FIRM})), Activity(DAY, members=(Member("王五", FIRM),)), ["expert_avoidance"]),
+    (cand(avoid_persons=frozenset({"王五"})), Activity(DAY, members=(Member("王五", FIRM),)), ["expert_avoidance"]),
+    (cand(avoid_unit_codes=frozenset({FIRM})), Activity(DAY, applicant_credit_code=FIRM), ["expert_avoidance"]),
+    (cand(engagements=(Interval(T0 + timedelta(hours=7), T0 + timedelta(hours=10)),)), Activity(DAY), ["engaged"]),
+    (cand(engagements=(Interval(T0 - timedelta(days=1), T0 - timedelta(hours=1)),)), Activity(DAY), []),
+    (cand(leaves=(Interval(T0.date(), T0.date()),)), Activity(DAY), ["on_leave"]),
+    (cand(draws_this_year=10), Activity(DAY), ["yearly_cap"]),
+    (cand(draws_this_year=9), Activity(DAY), []),
+    (cand(draws_this_year=3), Activity(DAY, yearly_cap=3), ["yearly_cap"]),
+])
+def test_conflicts_and_exclusions(candidate, activity, reasons):
+    assert exclusions(candidate, activity) == reasons
+
+
+names = st.sampled_from(["张三", "李四", "王五", "赵六"])
+codes = st.sampled_from([UNI, FIRM, "91330602MA2D000011"])
+colleges = st.sampled_from(["", "医学院", "化学化工学院"])
+
+
+@given(st.lists(st.builds(lambda i, n, c, col, av: cand(id=i, name=n, org_id=hash(c) % 97, credit_code=c,
+                                                       college=col, avoid_unit_codes=frozenset(av)),
+                          st.integers(1, 10_000), names, codes, colleges, st.lists(codes, max_size=1)),
+                unique_by=lambda c: c.id, max_size=40),
+       st.lists(st.builds(Member, names, codes, colleges), max_size=6),
+       st.lists(st.builds(Avoidance, st.sampled_from(["unit", "person"]), names, codes), max_size=4),
+       st.integers(0, 10), st.integers(0, 5), seeds)
+@settings(max_examples=200, deadline=None)
+def test_no_drawn_or_backup_expert_has_a_conflict(candidates, members, avoidances, need, backups, seed):
+    activity = Activity(DAY, members=tuple(members), avoidances=tuple(avoidances))
+    pool = [c for c in candidates if not exclusions(c, activity)]
+    result = draw(pool, need, backups, seed)
+    by_id = {c.id: c for c in candidates}
+    for chosen in result.selected + result.backups:
+        assert exclusions(by_id[chosen], activity) == []
+        for m in members:  # stated directly, not through the function under test
+            assert not (by_id[chosen].credit_code == m.credit_code and
+                        (not by_id[chosen].college or not m.college or by_id[chosen].college == m.college))

@@ -1,0 +1,306 @@
+"""Draws end to end: request, approval, the recorded draw, invitations, sealing, replay, feedback."""
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from models import DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, db, utcnow
+from operations import draws
+from rules import InvalidInput
+from rules.conflicts import Activity, exclusions
+from tests.conftest import Browser
+from tests.factories import make_expert, org, user
+from tests.test_admission_flow import staff
+
+
+def _request_form(start: datetime, **changes) -> dict:
+    uni = "绍兴文理学院"
+    data = {
+        "title": "测试项目评审会", "activity_type": "review",
+        "start_at": start.strftime("%Y-%m-%dT%H:%M"), "end_at": (start + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "市科技局会议室", "need": "3", "backups": "2", "response_hours": "48",
+        "discipline_codes": "540", "expert_type": "", "min_title": "associate", "region": "any",
+        "age_min": "", "age_max": "",
+        "members-0-project": "功能纺织品关键技术", "members-0-name": "陈立新", "members-0-is_leader": "y",
+        "members-0-unit_name": uni, "members-0-college": "纺织科学与工程学院",
+        "avoidances-0-kind": "unit", "avoidances-0-name": "绍兴鉴湖新材料股份有限公司", "avoidances-0-reason": "合作单位",
+    }
+    data.update(changes)
+    return data
+
+
+def _seed_textile_experts(app, n=14):
+    """Admitted textile experts in distinct units, enough for draws, backups and a supplement."""
+    from models import Organization
+    from rules.credit_code import credit_code_check_char
+
+    with app.app_context():
+        for i in range(n):
+            body = f"91330603MA2T{i:05d}"
+            code = body + credit_code_check_char(body)
+            unit = Organization(name=f"柯桥纺织测试企业{i:02d}", credit_code=code, in_shaoxing=True,
+                                department=org("绍兴越州纺织科技有限公司").department)
+            db.session.add(unit)
+            db.session.flush()
+            make_expert("admitted", org_name=unit.name, name=f"纺织专家{i:02d}")
+        db.session.commit()
+
+
+def test_request_approval_draw_declines_conflict_supplement_release_feedback(demo_app):
+    _seed_textile_experts(demo_app)
+    start = (utcnow() + timedelta(days=10)).replace(hour=1, minute=0, second=0, microsecond=0)
+    usage = staff(demo_app, "usage")
+    with demo_app.app_context():
+        uni_code = org("绍兴文理学院").credit_code
+        firm_code = org("绍兴鉴湖新材料股份有限公司").credit_code
+    response = usage.post("/admin/drawrequest/new/", _request_form(
+        start, **{"members-0-credit_code": uni_code, "avoidances-0-credit_code": firm_code}))
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with demo_app.app_context():
+        req_id = db.session.scalar(select(DrawRequest.id).where(DrawRequest.title == "测试项目评审会"))
+    manage = f"/admin/drawrequest/manage/?id={req_id}"
+    usage.post(manage, {"action": "submit"})
+    bureau = staff(demo_app, "bureau")
+    page = bureau.get(manage).get_data(as_text=True)
+    assert "申请方声明的回避将排除符合条件专家" in page
+    bureau.post(manage, {"action": "approve"})
+    bureau.post(manage, {"action": "draw"})
+
+    with demo_app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        assert req.status == "drawn"
+        record = req.records[0]
+        assert draws.verify(record).ok
+        # No drawn or backup expert has a conflict with this activity.
+        chosen = record.ids("selected") + record.ids("backup_ids")
+        assert len(record.ids("selected")) == 3 and len(record.ids("backup_ids")) == 2
+        activity = draws.activity_of(req)
+        for c in draws.candidates_for(req, [db.session.get(Expert, i) for i in chosen]):
+            assert [r for r in exclusions(c, activity) if r != "already_drawn"] == []
+        invited = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id)
+                                     .order_by(Invitation.position)).all()
+        assert [i.status for i in invited] == ["invited"] * 3 + ["waiting"] * 2
+
+    # Sealed: the usage unit sees no names before release, and never the pool.
+    sealed = usage.get(manage).get_data(as_text=True)
+    assert "保密" in sealed
+    with demo_app.app_context():
+        names = [db.session.get(Expert, i).name for i in chosen]
+    assert not any(n in sealed for n in names)
+    assert usage.get(f"/admin/drawrecord/record/?id={record.id}").status_code == 403
+
+    with demo_app.app_context():
+        first, second, third = invited[:3]
+        # Two declines: the backups are invited in order.
+        draws.respond(db.session.get(Invitation, first.id), False, None, "出差")
+        draws.respond(db.session.get(Invitation, second.id), False, None, "身体原因")
+        db.session.commit()
+        statuses = [db.session.get(Invitation, i.id).status for i in invited]
+        assert statuses == ["declined", "declined", "invited", "invited", "invited"]
+        # A late conflict: the third expert goes on leave over the activity, then accepts.
+        db.session.add(ExpertLeave(expert_id=third.expert_id, start_date=start.date(), end_date=start.date()))
+        db.session.commit()
+        assert draws.respond(db.session.get(Invitation, third.id), True, None) == "conflict"
+        for inv in invited[3:]:
+            assert draws.respond(db.session.get(Invitation, inv.id), True, None) == "accepted"
+        db.session.commit()
+        req = db.session.get(DrawRequest, req_id)
+        assert draws.open_places(req) == 1  # backups used up: one place open
+
+    page = bureau.post(manage, {"action": "supplement", "reason": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "补充抽取须写明原因" in page
+    bureau.post(manage, {"action": "supplement", "reason": "备选专家已用尽，尚缺1人"})
+    with demo_app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        assert len(req.records) == 2 and req.records[1].parent_id == req.records[0].id
+        assert req.records[1].need == 1 and req.records[1].reason == "备选专家已用尽，尚缺1人"
+        assert not set(req.records[1].ids("selected")) & set(chosen)  # nobody drawn twice
+        new = db.session.scalar(select(Invitation).where(Invitation.record_id == req.records[1].id,
+                                                         Invitation.role == "selected"))
+        assert draws.respond(new, True, None) == "accepted"
+        db.session.commit()
+        accepted_names = [i.expert.name for i in db.session.scalars(select(Invitation).where(
+            Invitation.request_id == req_id, Invitation.status == "accepted"))]
+        declined_name = db.session.get(Invitation, first.id).expert.name
+        assert all(draws.verify(r).ok for r in req.records)
+
+    bureau.post(manage, {"action": "release"})
+    released = usage.get(manage).get_data(as_text=True)
+    assert all(n in released for n in accepted_names)
+    assert declined_name not in released  # only those who serve
+    assert "候选库" not in released and "随机种子" not in released
+
+    # After the activity: attendance, rating, fee.
+    with demo_app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        req_start = req.start_at
+        db.session.execute(text("UPDATE draw_request SET start_at = :s, end_at = :e WHERE id = :i"),
+                           {"s": utcnow() - timedelta(hours=8), "e": utcnow() - timedelta(hours=1), "i": req_id})
+        db.session.commit()
+        accepted = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id,
+                                                               Invitation.status == "accepted")).all()
+        ids = [i.id for i in accepted]
+    assert req_start > utcnow()
+    page = usage.post(manage, {"action": "attendance", "invitation_id": str(ids[0]), "attendance": "attended",
+                               "rating": "9"}, follow_redirects=True).get_data(as_text=True)
+    assert "评分须为1到5" in page
+    usage.post(manage, {"action": "attendance", "invitation_id": str(ids[0]), "attendance": "attended",
+                        "rating": "5", "comments": "意见中肯", "fee": "800"})
+    usage.post(manage, {"action": "attendance", "invitation_id": str(ids[1]), "attendance": "absent_unexcused"})
+    with demo_app.app_context():
+        done = db.session.get(Invitation, ids[0])
+        assert (done.attendance, done.rating, str(done.fee)) == ("attended", 5, "800.00")
+        assert db.session.get(Invitation, ids[1]).attendance == "absent_unexcused"
+
+
+def test_a_request_from_another_usage_unit_is_not_visible(demo_app):
+    from tests.factories import add_user
+
+    with demo_app.app_context():
+        add_user("usage2", "usage", org_name="绍兴市人民医院")
+        db.session.commit()
+        some = db.session.scalar(select(DrawRequest.id).limit(1))
+    other = staff(demo_app, "usage2")
+    assert other.get(f"/admin/drawrequest/manage/?id={some}").status_code == 404
+    assert "CQ-" not in other.get("/admin/drawrequest/").get_data(as_text=True)
+
+
+def test_verify_passes_on_the_demo_data_and_catches_an_altered_selection(demo_app):
+    runner = demo_app.test_cli_runner()
+    result = runner.invoke(args=["draws", "verify", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "不一致 0 条" in result.output
+    with demo_app.app_context():
+        record = db.session.scalar(select(DrawRecord).order_by(DrawRecord.id))
+        selected = record.ids("selected")
+        pool_ids = [row[0] for row in json.loads(record.pool)]
+        swap = next(i for i in pool_ids if i not in selected + record.ids("backup_ids"))
+        altered = json.dumps([swap] + selected[1:])
+        record_id = record.id
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("UPDATE draw_record SET selected = :s WHERE id = :i"), {"s": altered, "i": record_id})
+    result = runner.invoke(args=["draws", "verify", "--all"])
+    assert result.exit_code == 1
+    assert f"抽取记录 #{record_id}：不一致" in result.output
+    single = runner.invoke(args=["draws", "verify", str(record_id)])
+    assert single.exit_code == 1
+
+
+def test_an_invitation_list_changed_by_hand_is_caught(demo_app):
+    with demo_app.app_context():
+        record = db.session.scalar(select(DrawRecord).order_by(DrawRecord.id))
+        inv = db.session.scalar(select(Invitation).where(Invitation.record_id == record.id)
+                                .order_by(Invitation.position))
+        outsider = db.session.scalar(select(Expert.id).where(Expert.status == "admitted",
+                                                             Expert.id.notin_(record.ids("selected")
+                                                                              + record.ids("backup_ids"))))
+        inv.expert_id = outsider
+        db.session.commit()
+        assert not draws.verify(record).ok
+
+
+def test_supervisor_replays_a_draw_in_the_ui(demo_app):
+    with demo_app.app_context():
+        record_id = db.session.scalar(select(DrawRecord.id).limit(1))
+    supervisor = staff(demo_app, "supervisor")
+    page = supervisor.post(f"/admin/drawrecord/record/?id={record_id}", {}).get_data(as_text=True)
+    assert "复核结果：一致" in page
+
+
+def test_draw_records_cannot_be_edited_or_deleted(demo_app):
+    with demo_app.app_context():
+        record = db.session.scalar(select(DrawRecord).limit(1))
+        record.seed = "0" * 64
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+        if db.engine.dialect.name == "postgresql":
+            from sqlalchemy.exc import DBAPIError
+
+            with pytest.raises(DBAPIError, match="final"):
+                with db.engine.begin() as conn:
+                    conn.execute(text("DELETE FROM draw_record"))
+
+
+def test_two_absences_without_reason_flag_the_expert(demo_app):
+    with demo_app.app_context():
+        expert = make_expert("admitted")
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "released"))
+        for n in range(2):
+            db.session.add(Invitation(request_id=req.id if n == 0 else db.session.scalar(
+                select(DrawRequest.id).where(DrawRequest.status == "drawn")), expert_id=expert.id,
+                position=100 + n, role="selected", status="accepted", attendance="absent_unexcused"))
+        db.session.commit()
+        assert (expert.id, 2) in [tuple(r) for r in draws.flagged_for_exit()]
+
+
+def test_the_approver_is_warned_when_avoidances_remove_a_third(demo_app):
+    _seed_textile_experts(demo_app, 6)
+    with demo_app.app_context():
+        from models import RequestAvoidance
+
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "submitted"))
+        req.discipline_codes = "540"
+        for i in range(6):
+            unit = org(f"柯桥纺织测试企业{i:02d}")
+            req.avoidances.append(RequestAvoidance(kind="unit", name=unit.name, credit_code=unit.credit_code,
+                                                   reason="竞争关系"))
+        db.session.commit()
+        removed, total, _ = draws.avoidance_share(req)
+        req_id = req.id
+    assert removed >= 6 and removed / total >= 1 / 3
+    page = staff(demo_app, "bureau").get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
+    assert "已达三分之一以上" in page
+
+
+def test_concurrent_draws_for_overlapping_activities_never_engage_an_expert_twice(demo_app):
+    """Two draws started at the same moment (threads); PostgreSQL serialises them with a lock."""
+    with demo_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            assert db.engine.dialect.name == "sqlite"  # SQLite serialises writers by itself
+            return
+    _seed_textile_experts(demo_app, 10)
+    with demo_app.app_context():
+        usage, bureau = user("usage"), user("bureau")
+        start = utcnow() + timedelta(days=12)
+        ids = []
+        for n in range(2):
+            req = DrawRequest(organization_id=usage.organization_id, title=f"并发测试{n}", start_at=start,
+                              end_at=start + timedelta(hours=4), place="会议室", need=4, backups=2,
+                              discipline_codes="540", status="approved")
+            db.session.add(req)
+            db.session.flush()
+            ids.append(req.id)
+        db.session.commit()
+        bureau_id = bureau.id
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(req_id):
+        with demo_app.app_context():
+            from models import User
+
+            try:
+                barrier.wait()
+                draws.run_draw(db.session.get(DrawRequest, req_id), db.session.get(User, bureau_id))
+                db.session.commit()
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with demo_app.app_context():
+        engaged = [tuple(db.session.scalars(select(Invitation.expert_id).where(
+            Invitation.request_id == i, Invitation.status == "invited"))) for i in ids]
+    assert engaged[0] and engaged[1]
+    assert not set(engaged[0]) & set(engaged[1])
