@@ -15,7 +15,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from admin_views.base import RoleView, user_role
 from forms.validators import RuleCheck
-from models import Discipline, DrawRecord, DrawRequest, Expert, Invitation, ProjectMember, RequestAvoidance, db, utcnow
+from models import (Discipline, DrawRecord, DrawRequest, Expert, Invitation, ProjectMember, RequestAvoidance,
+                    SpecialExpert, db, utcnow)
 from models.draws import ACTIVITY_TYPES, ATTENDANCE, INVITATION_STATES, REQUEST_STATES
 from operations import audit, draws
 from rules import InvalidInput
@@ -74,6 +75,7 @@ class DrawRequestView(RoleView):
         "expert_type": "专家类型", "min_title": "最低职称级别", "region": "地域", "age_min": "年龄下限（周岁）",
         "age_max": "年龄上限（周岁）", "status": "状态", "members": "参评项目成员",
         "avoidances": "申请方声明的回避", "response_hours": "答复期限（小时）",
+        "special_experts": "特邀专家建议（库内专家无法满足时填写，须市科技局同意）",
     }
     column_formatters = {
         "status": lambda v, c, m, n: REQUEST_STATES.get(m.status, m.status),
@@ -88,7 +90,7 @@ class DrawRequestView(RoleView):
     # Form
     form_columns = ["title", "activity_type", "start_at", "end_at", "place", "need", "backups",
                     "response_hours", "discipline_codes", "expert_type", "min_title", "region", "age_min",
-                    "age_max", "members", "avoidances"]
+                    "age_max", "members", "avoidances", "special_experts"]
     form_overrides = {"activity_type": SelectField, "expert_type": SelectField, "min_title": SelectField,
                       "region": SelectField, "start_at": DateTimeLocalField, "end_at": DateTimeLocalField}
     form_args = {
@@ -126,6 +128,13 @@ class DrawRequestView(RoleView):
             "form_args": {"reason": {"validators": [InputRequired("每项回避都须写明理由")]},
                           "name": {"validators": [InputRequired("请填写名称")]},
                           "credit_code": {"validators": [Optional(), RuleCheck(validate_credit_code)]}},
+        }),
+        (SpecialExpert, {
+            "form_columns": ["id", "name", "unit_name", "title", "reason"],
+            "column_labels": {"name": "姓名", "unit_name": "工作单位", "title": "职称", "reason": "特邀理由"},
+            "form_args": {"name": {"validators": [InputRequired("请填写姓名")]},
+                          "unit_name": {"validators": [InputRequired("请填写工作单位")]},
+                          "reason": {"validators": [InputRequired("请写明特邀理由")]}},
         }),
     ]
 
@@ -192,7 +201,8 @@ class DrawRequestView(RoleView):
     def _apply(self, req: DrawRequest, role: str, action: str) -> None:
         reason = request.form.get("reason", "")
         allowed = {"submit": "usage", "approve": "bureau", "reject": "bureau", "draw": "bureau",
-                   "supplement": "bureau", "release": "bureau", "attendance": "usage"}
+                   "supplement": "bureau", "release": "bureau", "attendance": "usage",
+                   "special_approve": "bureau", "special_reject": "bureau", "spot_check": "bureau"}
         if allowed.get(action) != role:
             raise InvalidInput("您无权执行此操作")
         if action == "submit":
@@ -203,6 +213,16 @@ class DrawRequestView(RoleView):
             draws.run_draw(req, current_user, reason=reason if action == "supplement" else "")
         elif action == "release":
             draws.release(req, current_user)
+        elif action in ("special_approve", "special_reject"):
+            special = db.session.get(SpecialExpert, int(request.form.get("special_id", "0") or 0))
+            if special is None or special.request_id != req.id:
+                raise InvalidInput("找不到该特邀专家建议")
+            draws.decide_special(special, current_user, action == "special_approve")
+        elif action == "spot_check":
+            inv = db.session.get(Invitation, int(request.form.get("invitation_id", "0") or 0))
+            if inv is None or inv.request_id != req.id:
+                raise InvalidInput("找不到该专家的受聘记录")
+            draws.spot_check(inv, current_user, request.form.get("note", ""))
         elif action == "attendance":
             inv = db.session.get(Invitation, int(request.form.get("invitation_id", "0") or 0))
             if inv is None or inv.request_id != req.id or req.status not in ("released", "closed"):

@@ -7,7 +7,7 @@ from models.files import UploadedFile
 from models.experts import EXPERT_STATUSES, Expert, ExpertAvoidance
 from models.audit import AuditEntry
 from models.draws import (DrawRecord, DrawRequest, ExpertLeave, Invitation, ProjectMember,
-                          RequestAvoidance)
+                          RequestAvoidance, SpecialExpert)
 from models.admission import ChangeRequest, ExpertEvent, ExpertFile, Objection, PublicityBatch
 
 __all__ = [
@@ -15,5 +15,5 @@ __all__ = [
     "Organization", "ROLES", "STAFF_ROLES", "User", "UploadedFile", "EXPERT_STATUSES",
     "Expert", "ExpertAvoidance", "AuditEntry", "ChangeRequest", "ExpertEvent", "ExpertFile",
     "Objection", "PublicityBatch", "DrawRecord", "DrawRequest", "ExpertLeave", "Invitation",
-    "ProjectMember", "RequestAvoidance",
+    "ProjectMember", "RequestAvoidance", "SpecialExpert",
 ]

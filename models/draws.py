@@ -69,6 +69,8 @@ class DrawRequest(db.Model):
     avoidances: Mapped[list[RequestAvoidance]] = relationship(back_populates="request",
                                                               cascade="all, delete-orphan")
     records: Mapped[list[DrawRecord]] = relationship(back_populates="request", order_by="DrawRecord.id")
+    special_experts: Mapped[list[SpecialExpert]] = relationship(back_populates="request",
+                                                                cascade="all, delete-orphan")
 
     def __str__(self) -> str:
         return f"CQ-{self.created_at:%Y}-{self.id:04d} {self.title}"
@@ -117,6 +119,27 @@ class RequestAvoidance(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SpecialExpert(db.Model):
+    """特邀专家 (rules §12): proposed by the usage unit when the library cannot meet a need; the bureau decides."""
+
+    __tablename__ = "special_expert"
+    __table_args__ = (db.CheckConstraint("status IN ('proposed', 'approved', 'rejected')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("draw_request.id", ondelete="CASCADE"), index=True)
+    request: Mapped[DrawRequest] = relationship(back_populates="special_experts")
+    name: Mapped[str] = mapped_column(String(50))
+    unit_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="proposed")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+
+    def __str__(self) -> str:
+        return f"{self.name}（特邀）"
 
 
 class DrawRecord(db.Model):

@@ -360,3 +360,21 @@ def decide_request(req: DrawRequest, user, approve: bool, reason: str = "") -> N
 def release(req: DrawRequest, user) -> None:
     """The bureau releases the names to the usage unit (sealed until then)."""
     _move(req, "drawn", "released", user, "release", released_at=utcnow())
+
+
+def decide_special(special, user, approve: bool) -> None:
+    """The bureau approves or refuses a proposed special invited expert."""
+    if special.status != "proposed":
+        raise InvalidInput("该特邀专家建议已处理")
+    special.status = "approved" if approve else "rejected"
+    special.decided_by_id, special.decided_at = user.id, utcnow()
+    audit.record("special_expert_" + special.status, special, user=user, request_id=special.request_id,
+                 name=special.name)
+
+
+def spot_check(inv: Invitation, user, note: str) -> None:
+    """The bureau's spot-check evaluation of an expert's performance (rules §14)."""
+    if not note.strip():
+        raise InvalidInput("请填写抽查评价")
+    inv.spot_check = note.strip()
+    audit.record("spot_check", inv, user=user, request_id=inv.request_id, note=note.strip())

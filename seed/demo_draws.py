@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from models import DrawRequest, Invitation, Organization, ProjectMember, RequestAvoidance, User, db, utcnow
+from models import (DrawRequest, Invitation, Organization, ProjectMember, RequestAvoidance, SpecialExpert, User,
+                    db, utcnow)
 from operations import draws
 
 # (title, state to reach, days from now, disciplines)
@@ -42,6 +43,9 @@ def load_demo_draws(users: dict[str, User]) -> int:
         ]
         req.avoidances = [RequestAvoidance(kind="unit", name=firm.name, credit_code=firm.credit_code,
                                            reason="项目合作单位，存在利益关系")]
+        if goal == "submitted":
+            req.special_experts = [SpecialExpert(name="周振华", unit_name="浙江大学", title="教授",
+                                                 reason="项目涉及工业机器人视觉检测，库内该方向专家不足")]
         db.session.add(req)
         db.session.flush()
         if goal == "draft":

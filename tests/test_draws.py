@@ -304,3 +304,31 @@ def test_concurrent_draws_for_overlapping_activities_never_engage_an_expert_twic
             Invitation.request_id == i, Invitation.status == "invited"))) for i in ids]
     assert engaged[0] and engaged[1]
     assert not set(engaged[0]) & set(engaged[1])
+
+
+def test_special_experts_need_the_bureaus_approval_and_are_marked(demo_app):
+    with demo_app.app_context():
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "submitted"))
+        special = req.special_experts[0]
+        req_id, special_id = req.id, special.id
+    manage = f"/admin/drawrequest/manage/?id={req_id}"
+    usage = staff(demo_app, "usage")
+    page = usage.post(manage, {"action": "special_approve", "special_id": str(special_id)},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "您无权执行此操作" in page
+    bureau = staff(demo_app, "bureau")
+    assert "待市科技局同意" in bureau.get(manage).get_data(as_text=True)
+    bureau.post(manage, {"action": "special_approve", "special_id": str(special_id)})
+    assert "已同意（特邀）" in usage.get(manage).get_data(as_text=True)
+
+
+def test_the_bureau_spot_checks_an_experts_performance(demo_app):
+    with demo_app.app_context():
+        inv = db.session.scalar(select(Invitation).join(DrawRequest).where(
+            DrawRequest.title.like("%柯桥区产业技术攻关%"), Invitation.status == "accepted"))
+        manage, inv_id = f"/admin/drawrequest/manage/?id={inv.request_id}", inv.id
+    bureau = staff(demo_app, "bureau")
+    bureau.post(manage, {"action": "spot_check", "invitation_id": str(inv_id), "note": "抽查：评审意见完整规范"})
+    with demo_app.app_context():
+        assert db.session.get(Invitation, inv_id).spot_check == "抽查：评审意见完整规范"
+    assert "市科技局抽查：抽查：评审意见完整规范" in staff(demo_app, "usage").get(manage).get_data(as_text=True)
