@@ -34,6 +34,22 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(summary)
 
+    @seed.command("scale")
+    @click.option("--experts", type=click.IntRange(1, 2_000_000), required=True, help="要生成的专家人数")
+    def seed_scale(experts):
+        """Benchmark-scale experts and organizations (adds to what is there)."""
+        import time
+
+        from seed.reference import load_reference
+        from seed.scale import load_scale
+
+        started = time.perf_counter()
+        load_reference()
+        added = load_scale(experts)
+        db.session.commit()
+        click.echo("规模数据：" + "，".join(f"新增{k} {v}" for k, v in added.items())
+                   + f"，用时 {time.perf_counter() - started:.1f} 秒")
+
     @seed.command("first-start")
     def seed_first_start():
         """Reference lists always; demo data only into a database with no accounts yet."""

@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from admin_views.base import RoleView, user_role
 from forms.validators import RuleCheck
 from models import (Discipline, DrawRecord, DrawRequest, Expert, Invitation, ProjectMember, RequestAvoidance,
-                    SpecialExpert, db, utcnow)
+                    SpecialExpert, db, local_now)
 from models.draws import ACTIVITY_TYPES, ATTENDANCE, INVITATION_STATES, REQUEST_STATES
 from operations import audit, draws
 from rules import InvalidInput
@@ -164,7 +164,7 @@ class DrawRequestView(RoleView):
             model.created_by_id = current_user.id
         elif model.status != "draft":
             raise ValidationError("申请已提交，不能再修改")
-        if model.start_at and model.start_at <= utcnow():
+        if model.start_at and model.start_at <= local_now():
             raise ValidationError("活动开始时间须晚于现在")
         super().on_model_change(form, model, is_created)
 
@@ -195,7 +195,7 @@ class DrawRequestView(RoleView):
                            share=share, warning_share=AVOIDANCE_WARNING_SHARE, states=REQUEST_STATES,
                            types=ACTIVITY_TYPES, inv_states=INVITATION_STATES, attendance=ATTENDANCE,
                            reasons=EXCLUSION_REASONS, regions=REGIONS, titles=TITLE_LEVELS,
-                           expert_types=EXPERT_TYPES, mask=mask_mobile, now=utcnow(),
+                           expert_types=EXPERT_TYPES, mask=mask_mobile, now=local_now(),
                            json=json, open_places=draws.open_places(req))
 
     def _apply(self, req: DrawRequest, role: str, action: str) -> None:

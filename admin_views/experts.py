@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from wtforms import ValidationError
 from wtforms.fields import DateField, MonthField, SelectField
 from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from admin_views.base import RoleView, user_role
 from forms.fields import CodeListField

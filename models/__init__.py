@@ -1,5 +1,5 @@
 """The database models, one module per area; import them from here."""
-from models.base import db, utcnow
+from models.base import db, local_now, utcnow
 from models.reference import Discipline, ReferenceItem
 from models.organizations import College, ManagingDepartment, Organization
 from models.users import ROLES, STAFF_ROLES, User
@@ -11,7 +11,7 @@ from models.draws import (DrawRecord, DrawRequest, ExpertLeave, Invitation, Proj
 from models.admission import ChangeRequest, ExpertEvent, ExpertFile, Objection, PublicityBatch
 
 __all__ = [
-    "db", "utcnow", "Discipline", "ReferenceItem", "College", "ManagingDepartment",
+    "db", "local_now", "utcnow", "Discipline", "ReferenceItem", "College", "ManagingDepartment",
     "Organization", "ROLES", "STAFF_ROLES", "User", "UploadedFile", "EXPERT_STATUSES",
     "Expert", "ExpertAvoidance", "AuditEntry", "ChangeRequest", "ExpertEvent", "ExpertFile",
     "Objection", "PublicityBatch", "DrawRecord", "DrawRequest", "ExpertLeave", "Invitation",

@@ -27,6 +27,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def local_now() -> datetime:
+    """Naive Beijing wall-clock time: activity times are kept as the people typed them."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+
+
 def in_list(column: str, values) -> str:
     """SQL text for a CHECK that a column holds one of the given codes."""
     quoted = ", ".join("'%s'" % v for v in values)

@@ -44,6 +44,7 @@ class DrawRequest(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     title: Mapped[str] = mapped_column(String(200))
     activity_type: Mapped[str] = mapped_column(String(20), default="review")
+    # Activity times are Beijing wall-clock times as typed (not UTC like the timestamps).
     start_at: Mapped[datetime]
     end_at: Mapped[datetime]
     place: Mapped[str] = mapped_column(String(200))

@@ -5,12 +5,12 @@ import json
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, text, update
 
 from models import (Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
-                    Organization, College, db, utcnow)
+                    Organization, College, db, local_now, utcnow)
 from models.experts import expert_secondary_discipline
 from operations import audit
 from rules import InvalidInput
@@ -39,9 +39,14 @@ def _conditions(req: DrawRequest) -> dict:
             "max_per_org": req.max_per_org, "activity": [req.start_at.isoformat(), req.end_at.isoformat()]}
 
 
-def matching_experts(req: DrawRequest) -> list[Expert]:
-    """Admitted experts meeting the request's conditions (before any conflict or exclusion)."""
-    query = select(Expert).join(Organization, Expert.organization_id == Organization.id).where(
+# Only the columns the conflict rules read: loading whole records costs ten times more at scale.
+CANDIDATE_COLUMNS = (Expert.id, Expert.name, Expert.organization_id, Expert.college_id, Expert.id_number,
+                     Expert.status, Expert.birth_date, Expert.birth_month, Expert.primary_discipline_id)
+
+
+def matching_experts(req: DrawRequest) -> list:
+    """Admitted experts meeting the request's conditions (before any conflict or exclusion), as rows."""
+    query = select(*CANDIDATE_COLUMNS).join(Organization, Expert.organization_id == Organization.id).where(
         Expert.status.in_(["admitted", "dormant"]))  # dormant ones are counted, then excluded as inactive
     if req.codes:
         wanted = select(Discipline.id).where(or_(*[Discipline.code.like(c.strip() + "%") for c in req.codes]))
@@ -58,7 +63,7 @@ def matching_experts(req: DrawRequest) -> list[Expert]:
     query = query.where(title_ok)
     if req.region in ("in", "out"):
         query = query.where(Organization.in_shaoxing.is_(req.region == "in"))
-    experts = db.session.scalars(query.order_by(Expert.id)).all()
+    experts = db.session.execute(query.order_by(Expert.id)).all()
     day = req.start_at.date()
     if req.age_min is not None or req.age_max is not None:
         def fits(e):
@@ -86,12 +91,13 @@ def candidates_for(req: DrawRequest, experts: list[Expert]) -> list[Candidate]:
     ids = [e.id for e in experts]
     if not ids:
         return []
-    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(
-        Organization.id.in_({e.organization_id for e in experts})))}
-    colleges = {c.id: c.name for c in db.session.scalars(select(College).where(
-        College.id.in_({e.college_id for e in experts if e.college_id})))}
-    codes = {d.id: d.code for d in db.session.scalars(select(Discipline).where(
-        Discipline.id.in_({e.primary_discipline_id for e in experts if e.primary_discipline_id})))}
+    orgs = {o.id: o for o in db.session.execute(
+        select(Organization.id, Organization.name, Organization.credit_code).where(
+            Organization.id.in_({e.organization_id for e in experts})))}
+    colleges = dict(db.session.execute(select(College.id, College.name).where(
+        College.id.in_({e.college_id for e in experts if e.college_id}))).all())
+    codes = dict(db.session.execute(select(Discipline.id, Discipline.code).where(
+        Discipline.id.in_({e.primary_discipline_id for e in experts if e.primary_discipline_id}))).all())
     avoid_units, avoid_persons = defaultdict(set), defaultdict(set)
     for a in db.session.scalars(select(ExpertAvoidance).where(ExpertAvoidance.expert_id.in_(ids))):
         if a.kind == "unit" and a.credit_code:
@@ -312,7 +318,7 @@ def record_attendance(inv: Invitation, user, *, attendance: str, reason: str = "
     """After the activity the usage unit records attendance, a rating, comments and the fee."""
     if inv.status != "accepted":
         raise InvalidInput("只能为已接受邀请的专家记录出席情况")
-    if utcnow() < inv.request.end_at:
+    if local_now() < inv.request.end_at:
         raise InvalidInput("活动结束后方可记录出席情况")
     if attendance == "absent_excused" and not reason.strip():
         raise InvalidInput("请填写缺席理由")

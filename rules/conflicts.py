@@ -5,7 +5,7 @@ by spelling; inside a university, by college/department.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 EXCLUSION_REASONS = {
@@ -92,46 +92,60 @@ class Activity:
     applicant_credit_code: str = ""
 
 
-def _same_person(candidate: Candidate, member: Member) -> bool:
-    if candidate.id_number and member.id_number:
-        return _norm(candidate.id_number) == _norm(member.id_number)
-    return _norm(candidate.name) == _norm(member.name) and _norm(candidate.credit_code) == _norm(member.credit_code)
+class _Index:
+    """The activity's members and avoidances, normalised once, for O(1) look-ups per candidate."""
+
+    def __init__(self, activity: Activity):
+        self.person_ids = {_norm(m.id_number) for m in activity.members if m.id_number}
+        self.persons = {(_norm(m.name), _norm(m.credit_code)) for m in activity.members}
+        self.member_names = {_norm(m.name) for m in activity.members}
+        self.unit_members: dict[str, list[tuple[str, str]]] = {}
+        for m in activity.members:
+            if m.credit_code:
+                self.unit_members.setdefault(_norm(m.credit_code), []).append((_norm(m.name), _norm(m.college)))
+        self.avoid_codes = {_norm(a.credit_code) for a in activity.avoidances if a.kind == "unit" and a.credit_code}
+        self.avoid_unit_names = {_norm(a.name) for a in activity.avoidances if a.kind == "unit" and not a.credit_code}
+        self.avoid_persons = {(_norm(a.name), _norm(a.credit_code)) for a in activity.avoidances if a.kind == "person"}
+        self.applicant = _norm(activity.applicant_credit_code)
 
 
-def _same_unit(candidate: Candidate, member: Member) -> bool:
-    if not member.credit_code or _norm(member.credit_code) != _norm(candidate.credit_code):
-        return False
-    if candidate.college and member.college:
-        return _norm(candidate.college) == _norm(member.college)
-    return True  # the same unit with no college known on one side: avoid, to be safe
+_indexes: dict[int, tuple[Activity, _Index]] = {}
+
+
+def _index(activity: Activity) -> _Index:
+    cached = _indexes.get(id(activity))
+    if cached is None or cached[0] is not activity:
+        if len(_indexes) > 64:
+            _indexes.clear()
+        cached = _indexes[id(activity)] = (activity, _Index(activity))
+    return cached[1]
 
 
 def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
     """Every reason this candidate may not be drawn, in EXCLUSION_REASONS order; [] if none."""
+    ix = _index(activity)
     reasons = set()
     if candidate.status != "admitted":
         reasons.add("inactive")
-    for member in activity.members:
-        if _same_person(candidate, member):
-            reasons.add("project_member")
-        elif _same_unit(candidate, member):
+    name, code, college = _norm(candidate.name), _norm(candidate.credit_code), _norm(candidate.college)
+    # A person is matched by ID number where both sides give one; else by name within the same unit.
+    if (candidate.id_number and _norm(candidate.id_number) in ix.person_ids) or (name, code) in ix.persons:
+        reasons.add("project_member")
+    for member_name, member_college in ix.unit_members.get(code, ()):
+        if member_name == name:
+            continue  # the candidate themselves: a project member, above
+        # Same unit; in a university only the same college counts, unless a college is unknown.
+        if not college or not member_college or college == member_college:
             reasons.add("same_unit")
-        member_code = _norm(member.credit_code)
-        if (member_code and member_code in {_norm(c) for c in candidate.avoid_unit_codes}) or \
-                _norm(member.name) in {_norm(p) for p in candidate.avoid_persons}:
-            reasons.add("expert_avoidance")
-    for avoidance in activity.avoidances:
-        if avoidance.kind == "unit":
-            hit = (_norm(avoidance.credit_code) == _norm(candidate.credit_code)) if avoidance.credit_code \
-                else _norm(avoidance.name) == _norm(candidate.org_name)
-        else:
-            hit = _norm(avoidance.name) == _norm(candidate.name) and (
-                not avoidance.credit_code or _norm(avoidance.credit_code) == _norm(candidate.credit_code))
-        if hit:
-            reasons.add("applicant_avoidance")
+            break
+    own_codes = {_norm(c) for c in candidate.avoid_unit_codes}
+    if own_codes & set(ix.unit_members) or {_norm(p) for p in candidate.avoid_persons} & ix.member_names:
+        reasons.add("expert_avoidance")
+    if code in ix.avoid_codes or _norm(candidate.org_name) in ix.avoid_unit_names or \
+            (name, "") in ix.avoid_persons or (name, code) in ix.avoid_persons:
+        reasons.add("applicant_avoidance")
     # Both ways: the expert declared an avoidance of the applicant (the usage unit) itself.
-    if activity.applicant_credit_code and \
-            _norm(activity.applicant_credit_code) in {_norm(c) for c in candidate.avoid_unit_codes}:
+    if ix.applicant and ix.applicant in own_codes:
         reasons.add("expert_avoidance")
     if any(activity.period.overlaps(e) for e in candidate.engagements):
         reasons.add("engaged")
@@ -141,7 +155,7 @@ def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
         reasons.add("yearly_cap")
     if candidate.already_drawn:
         reasons.add("already_drawn")
-    return [code for code in EXCLUSION_REASONS if code in reasons]
+    return [c for c in EXCLUSION_REASONS if c in reasons]
 
 
 def age_band(age: int) -> str:

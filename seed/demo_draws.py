@@ -1,12 +1,12 @@
 """Demo draw requests in every state, drawn through the real operations (so they verify)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from models import (DrawRequest, Invitation, Organization, ProjectMember, RequestAvoidance, SpecialExpert, User,
-                    db, utcnow)
+                    db, local_now)
 from operations import draws
 
 # (title, state to reach, days from now, disciplines)
@@ -28,7 +28,7 @@ def load_demo_draws(users: dict[str, User]) -> int:
     usage, bureau = users["usage"], users["bureau"]
     university = db.session.scalar(select(Organization).where(Organization.name == "绍兴文理学院"))
     firm = db.session.scalar(select(Organization).where(Organization.name == "绍兴鉴湖新材料股份有限公司"))
-    base = utcnow().replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 Beijing time
+    base = local_now().replace(hour=9, minute=0, second=0, microsecond=0)
     for title, goal, days, codes in PLAN:
         start = base + timedelta(days=days)
         req = DrawRequest(organization_id=usage.organization_id, created_by_id=usage.id, title=title,

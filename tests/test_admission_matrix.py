@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from models import Expert, ExpertEvent, db
+from models import ExpertEvent, db
 from operations.admission import transition
 from rules import InvalidInput
 from rules.admission import ACTIONS, ROUTES, STATES, next_state

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
 
-from models import DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, db, utcnow
+from models import DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, db, local_now, utcnow
 from operations import draws
-from rules import InvalidInput
-from rules.conflicts import Activity, exclusions
-from tests.conftest import Browser
+from rules.conflicts import exclusions
 from tests.factories import make_expert, org, user
 from tests.test_admission_flow import staff
 
@@ -139,7 +137,7 @@ def test_request_approval_draw_declines_conflict_supplement_release_feedback(dem
         req = db.session.get(DrawRequest, req_id)
         req_start = req.start_at
         db.session.execute(text("UPDATE draw_request SET start_at = :s, end_at = :e WHERE id = :i"),
-                           {"s": utcnow() - timedelta(hours=8), "e": utcnow() - timedelta(hours=1), "i": req_id})
+                           {"s": local_now() - timedelta(hours=8), "e": local_now() - timedelta(hours=1), "i": req_id})
         db.session.commit()
         accepted = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id,
                                                                Invitation.status == "accepted")).all()

@@ -1,7 +1,7 @@
 """The expert's own portal (/me/) and registration (/register)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from models.draws import INVITATION_STATES
 from models.experts import EXPERT_STATUSES
 from operations import admission, audit
 from operations.files import store_upload
-from operations.profile import change_rows, resolve_organization, save_profile, snapshot
+from operations.profile import resolve_organization, save_profile, snapshot
 from rules import InvalidInput
 from rules.changes import CHANGE_STATES
 from rules.completeness import missing_for_submission

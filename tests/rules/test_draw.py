@@ -1,7 +1,6 @@
 """The draw: property tests over random pools, and a statistical test of fairness."""
 from __future__ import annotations
 
-import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
