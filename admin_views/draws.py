@@ -276,4 +276,5 @@ class DrawRecordView(RoleView):
                           + record.ids("backup_ids"))))}
         return self.render("admin/draw_record.html", record=record, verdict=verdict, excluded=excluded,
                            counts=json.loads(record.exclusion_counts), names=names, reasons=EXCLUSION_REASONS,
-                           conditions=json.loads(record.conditions))
+                           conditions=json.loads(record.conditions), titles=TITLE_LEVELS, regions=REGIONS,
+                           expert_types=EXPERT_TYPES)
