@@ -87,16 +87,21 @@ def register_commands(app: Flask) -> None:
         from models import utcnow
         from operations import audit
         from operations.admission import end_publicity
-        from operations.draws import expire_invitations
+        from operations.draws import expire_invitations, flagged_for_exit
+        from operations.lifecycle import overage_non_priority, run_activity_clock
 
         day = today.date() if today else date.today()
         admitted, waiting = end_publicity(day)
         now = datetime.combine(day, time(0, 0)) if today else utcnow()
         expired = expire_invitations(now)
-        if admitted or expired:
+        clock = run_activity_clock(day)
+        if admitted or expired or any(clock.values()):
             audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted,
-                         invitations_expired=expired)
+                         invitations_expired=expired, **clock)
         db.session.commit()
+        click.echo(f"{day:%Y-%m-%d} 活跃度：新进入休眠 {clock['dormant']} 人；超过两年未登录自动出库 {clock['exit']} 人")
+        click.echo(f"待市科技局处理：超过65周岁的非优先入库专家 {len(overage_non_priority(day))} 人；"
+                   f"接受邀请后无故缺席2次的专家 {len(flagged_for_exit())} 人")
         click.echo(f"{day:%Y-%m-%d} 每日任务：公示期满入库 {admitted} 人；"
                    f"公示期满但有未处理异议 {waiting} 人（待市科技局处理）；邀请超时 {expired} 个（已顺延邀请备选专家）")
 

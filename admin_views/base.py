@@ -95,6 +95,7 @@ class RoleView(ModelView):
             "review_view": self.can_view_details,
             "form_xlsx_view": self.can_view_details,
             "invite_view": self.can_create,
+            "exit_view": self.can_create,  # the bureau only
             "export": self.can_export,
             # Inline editing would bypass form validation and row rules: never offered.
             "ajax_update": False,

@@ -321,3 +321,26 @@ class ExpertView(RoleView):
                   "由其登录填写专家信息表后提交，再由市科技局确认入库。", "success")
             return redirect(url_for(".review_view", id=expert.id))
         return self.render("admin/expert_invite.html", form=form)
+
+    @expose("/exit/", methods=("GET", "POST"))
+    def exit_view(self):
+        """出库: the bureau records a reason of rules §8 with its evidence."""
+        from operations.files import store_upload
+        from operations.lifecycle import exit_expert
+        from rules.lifecycle import EXIT_REASONS
+
+        expert = self.get_one(request.args.get("id"))
+        if request.method == "POST":
+            try:
+                storage = request.files.get("evidence_file")
+                file_id = store_upload(storage, current_user).id if storage and storage.filename else None
+                exit_expert(expert, request.form.get("reason", ""), current_user,
+                            evidence=request.form.get("evidence", ""), file_id=file_id)
+                db.session.commit()
+                flash(f"{expert.name} 已出库。", "success")
+                return redirect(url_for(".review_view", id=expert.id))
+            except InvalidInput as e:
+                db.session.rollback()
+                flash(str(e), "error")
+                expert = self.get_one(request.args.get("id"))
+        return self.render("admin/expert_exit.html", expert=expert, reasons=EXIT_REASONS, form_values=request.form)

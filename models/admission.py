@@ -109,3 +109,21 @@ class ChangeRequest(db.Model):
 
     def __str__(self) -> str:
         return f"变更申请 #{self.id}"
+
+
+class ExpertExit(db.Model):
+    """An exit (出库): the reason of rules §8 (or inactivity/age), evidence, who and when."""
+
+    __tablename__ = "expert_exit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    expert: Mapped[Expert] = relationship()
+    reason: Mapped[str] = mapped_column(String(30))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("uploaded_file.id"))
+    file: Mapped[UploadedFile | None] = relationship()
+    reapply_allowed: Mapped[bool]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_by: Mapped[User | None] = relationship()
+    at: Mapped[datetime] = mapped_column(default=utcnow)

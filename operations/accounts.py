@@ -41,4 +41,8 @@ def authenticate(username: str, password: str, now: datetime) -> User | None:
     user.locked_until = None
     user.last_login_at = now
     audit.record("login", user=user)
+    if user.role == "expert":
+        from operations.lifecycle import wake_on_login
+
+        wake_on_login(user)
     return user

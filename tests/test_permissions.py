@@ -30,6 +30,9 @@ ALLOWED: dict[str, set[str]] = {
     "files.download": EVERYONE,  # then row-scoped: see ROW_SCOPED
     "expert.form_xlsx_view": {"bureau", "unit", "dept"},
     "expert.invite_view": {"bureau"},
+    "expert.exit_view": {"bureau"},
+    "portal.reapply": {"expert"},
+    "portal.leave": {"expert"},
     "portal.respond": {"expert"},  # then row-scoped: see ROW_SCOPED
     "drawrequest.index_view": {"usage", "bureau", "supervisor"},
     "drawrequest.create_view": {"usage"},
@@ -99,7 +102,7 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
         return url + f"?id={db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == wanted))}", "GET"
     if "<kind>" in url:
         url = url.replace("<kind>", "title_certificate")
-    if endpoint.endswith((".edit_view", ".details_view", ".review_view", ".form_xlsx_view")):
+    if endpoint.endswith((".edit_view", ".details_view", ".review_view", ".form_xlsx_view", ".exit_view")):
         model = MODEL_OF[view]
         query = select(model.id)
         if view == "expert" and role in EXPERT_FOR_ROLE:

@@ -117,7 +117,15 @@ def index():
     invitations = db.session.scalars(select(Invitation).where(
         Invitation.expert_id == expert.id, Invitation.status.notin_(["waiting", "cancelled"]))
         .order_by(Invitation.id.desc())).all()
-    return render_template("portal/index.html", expert=expert, missing=_missing(expert),
+    from models import ExpertExit, ExpertLeave
+    from rules.lifecycle import EXIT_REASONS
+
+    leaves = db.session.scalars(select(ExpertLeave).where(ExpertLeave.expert_id == expert.id)
+                                .order_by(ExpertLeave.start_date)).all()
+    last_exit = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert.id)
+                                  .order_by(ExpertExit.id.desc()).limit(1))
+    return render_template("portal/index.html", expert=expert, missing=_missing(expert), leaves=leaves,
+                           last_exit=last_exit, exit_reasons=EXIT_REASONS,
                            invitations=invitations, inv_states=INVITATION_STATES, now=utcnow(),
                            editable=expert.status in EDITABLE, events=admission.timeline(expert),
                            statuses=EXPERT_STATUSES, upload_kinds=UPLOAD_KINDS, proofs=proofs,
@@ -274,4 +282,57 @@ def respond(invitation_id: int):
     except InvalidInput as e:
         db.session.rollback()
         flash(str(e), "error")
+    return redirect(url_for("portal.index"))
+
+
+@bp.route("/me/reapply", methods=["POST"])
+@login_required
+def reapply():
+    """An exited expert applies again, where the exit reason allows it."""
+    from operations.lifecycle import reapply as start_again
+
+    expert = _own_expert()
+    try:
+        start_again(expert, current_user)
+        db.session.commit()
+        flash("已重新开始入库申请，请核对并更新专家信息表后提交。", "success")
+    except InvalidInput as e:
+        db.session.rollback()
+        flash(str(e), "error")
+    return redirect(url_for("portal.index"))
+
+
+@bp.route("/me/leave", methods=["POST"])
+@login_required
+def leave():
+    """Mark (or remove) a period when the expert cannot take part in reviews; draws skip it."""
+    from datetime import date
+
+    from models import ExpertLeave
+
+    expert = _own_expert()
+    if request.form.get("remove"):
+        row = db.session.get(ExpertLeave, int(request.form["remove"]))
+        if row is None or row.expert_id != expert.id:
+            abort(404)
+        db.session.delete(row)
+        audit.record("leave_removed", expert, start=str(row.start_date), end=str(row.end_date))
+        db.session.commit()
+        return redirect(url_for("portal.index"))
+    try:
+        start = date.fromisoformat(request.form.get("start", ""))
+        end = date.fromisoformat(request.form.get("end", ""))
+    except ValueError:
+        flash("请填写请假的起止日期", "error")
+        return redirect(url_for("portal.index"))
+    if end < start:
+        flash("结束日期不能早于开始日期", "error")
+    elif expert.status not in ("admitted", "dormant"):
+        flash("入库后方可登记请假", "error")
+    else:
+        db.session.add(ExpertLeave(expert_id=expert.id, start_date=start, end_date=end,
+                                   reason=request.form.get("reason", "")[:200]))
+        audit.record("leave_added", expert, start=str(start), end=str(end))
+        db.session.commit()
+        flash("已登记请假，期间不会被抽取。", "success")
     return redirect(url_for("portal.index"))

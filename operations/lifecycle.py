@@ -1,0 +1,104 @@
+"""The daily lifecycle: dormancy, automatic exit, waking on login, exits with reasons, flags."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select, update
+
+from models import Expert, ExpertEvent, ExpertExit, User, db, utcnow
+from operations import audit
+from rules import InvalidInput
+from rules.eligibility import age_on, MAX_AGE
+from rules.lifecycle import EXIT_REASONS, activity_state, may_reapply
+
+
+def _set_status(expert_id: int, old: str, new: str, action: str, reason: str, user=None) -> bool:
+    """Compare-and-set plus a timeline entry; False when someone else moved it first."""
+    result = db.session.execute(update(Expert).where(Expert.id == expert_id, Expert.status == old)
+                                .values(status=new, updated_at=utcnow()).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    db.session.add(ExpertEvent(expert_id=expert_id, user_id=getattr(user, "id", None),
+                               actor_label=user.name if user else "系统", action=action, from_status=old,
+                               to_status=new, reason=reason))
+    return True
+
+
+def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", file_id: int | None = None) -> ExpertExit:
+    """出库 with one of the reasons; recorded, audited, and (by the caller) the expert is told."""
+    if reason not in EXIT_REASONS:
+        raise InvalidInput("请选择出库原因")
+    if user is not None and not evidence.strip():
+        raise InvalidInput("请填写出库的事实依据")
+    if expert.status not in ("admitted", "dormant"):
+        raise InvalidInput("只有已入库或休眠的专家可以出库")
+    label, allowed = EXIT_REASONS[reason]
+    if not _set_status(expert.id, expert.status, "exited", "exit", f"{label}。{evidence.strip()}".rstrip("。") , user):
+        raise InvalidInput("该专家状态已变化，请刷新页面")
+    record = ExpertExit(expert_id=expert.id, reason=reason, evidence=evidence.strip(), file_id=file_id,
+                        reapply_allowed=allowed, decided_by_id=getattr(user, "id", None))
+    db.session.add(record)
+    db.session.flush()
+    audit.record("expert_exit", expert, user=user, username=user.username if user else "system", reason=reason,
+                 evidence=evidence.strip(), reapply_allowed=allowed)
+    db.session.refresh(expert)
+    return record
+
+
+def reapply(expert: Expert, user) -> None:
+    """An exited expert whose exit allows it starts a fresh admission from their old record."""
+    last = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert.id)
+                             .order_by(ExpertExit.id.desc()).limit(1))
+    if expert.status != "exited" or last is None:
+        raise InvalidInput("只有已出库的专家才需要重新申请")
+    if not may_reapply(last.reason):
+        raise InvalidInput(f"因“{EXIT_REASONS[last.reason][0]}”出库的专家不能重新申请入库")
+    if not _set_status(expert.id, "exited", "draft", "reapply", "重新申请入库", user):
+        raise InvalidInput("状态已变化，请刷新页面")
+    db.session.execute(update(Expert).where(Expert.id == expert.id).values(
+        admission_route="open", admitted_on=None, publicity_batch_id=None, stamped_form_id=None))
+    audit.record("expert_reapply", expert, user=user)
+    db.session.refresh(expert)
+
+
+def wake_on_login(user) -> bool:
+    """A dormant expert who logs in is active again."""
+    expert = db.session.scalar(select(Expert).where(Expert.user_id == user.id))
+    if expert is not None and expert.status == "dormant":
+        if _set_status(expert.id, "dormant", "admitted", "wake", "登录后恢复为活跃", user):
+            audit.record("expert_wake", expert, user=user)
+            return True
+    return False
+
+
+def last_active_day(last_login, admitted_on, created_at) -> date:
+    """The day the activity clock counts from: the last login, else admission, else registration."""
+    for value in (last_login, admitted_on, created_at):
+        if value is not None:
+            return value.date() if hasattr(value, "date") else value
+    raise ValueError("no reference day")
+
+
+def run_activity_clock(today: date) -> dict[str, int]:
+    """Mark dormancy and automatic exits for the day; a second run the same day changes nothing."""
+    rows = db.session.execute(
+        select(Expert.id, Expert.status, User.last_login_at, Expert.admitted_on, Expert.created_at)
+        .outerjoin(User, Expert.user_id == User.id).where(Expert.status.in_(["admitted", "dormant"]))).all()
+    counts = {"dormant": 0, "exit": 0}
+    for expert_id, status, last_login, admitted_on, created_at in rows:
+        state = activity_state(last_active_day(last_login, admitted_on, created_at), today)
+        if state == "dormant" and status == "admitted":
+            counts["dormant"] += _set_status(expert_id, "admitted", "dormant", "dormant", "超过一年未登录，进入休眠")
+        elif state == "exit":
+            expert = db.session.get(Expert, expert_id)
+            exit_expert(expert, "inactivity")
+            counts["exit"] += 1
+    return counts
+
+
+def overage_non_priority(today: date) -> list[int]:
+    """Admitted experts past 65 周岁 without a priority condition, for the bureau to consider."""
+    rows = db.session.execute(select(Expert.id, Expert.birth_date, Expert.birth_month, Expert.priority_categories)
+                              .where(Expert.status.in_(["admitted", "dormant"]))).all()
+    return [i for i, birth, month, priority in rows
+            if not priority and (birth or month) and age_on(birth or month, today) > MAX_AGE]

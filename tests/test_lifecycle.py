@@ -1,0 +1,150 @@
+"""The daily job with a frozen clock: dormancy, exit, waking, idempotence; exits with reasons."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from models import AuditEntry, Expert, ExpertEvent, ExpertExit, User, db
+from operations.lifecycle import exit_expert, reapply, run_activity_clock
+from rules import InvalidInput
+from rules.lifecycle import EXIT_REASONS
+from tests.conftest import Browser
+from tests.factories import add_user, make_expert
+from tests.test_admission_flow import staff
+
+LOGIN = datetime(2025, 3, 10, 2, 0)
+
+
+def _expert_with_login(app, username="clock1", last_login=LOGIN, status="admitted"):
+    with app.app_context():
+        account = add_user(username, "expert")
+        account.last_login_at = last_login
+        expert = make_expert(status, user_id=account.id, name=username)
+        db.session.commit()
+        return expert.id
+
+
+def _status(app, expert_id):
+    with app.app_context():
+        return db.session.get(Expert, expert_id).status
+
+
+def _run(app, day: date) -> str:
+    result = app.test_cli_runner().invoke(args=["lifecycle", "--today", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("day, status", [
+    (date(2026, 3, 10), "admitted"),  # the first anniversary: still active
+    (date(2026, 3, 11), "dormant"),  # the day after
+    (date(2027, 3, 10), "dormant"),  # the second anniversary
+    (date(2027, 3, 11), "exited"),  # the day after: automatic exit
+])
+def test_the_clock_across_each_anniversary(clean_app, day, status):
+    from seed.demo import load_demo
+
+    with clean_app.app_context():
+        load_demo()
+        db.session.commit()
+    expert_id = _expert_with_login(clean_app)
+    _run(clean_app, day)
+    assert _status(clean_app, expert_id) == status
+    if status == "exited":
+        with clean_app.app_context():
+            record = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert_id))
+            assert record.reason == "inactivity" and record.reapply_allowed
+
+
+def test_a_dormant_expert_who_logs_in_is_active_again(demo_app):
+    expert_id = _expert_with_login(demo_app, status="dormant")
+    with demo_app.app_context():
+        account = db.session.scalar(select(User).where(User.username == "clock1"))
+        account.set_password("Clock2026x")
+        db.session.commit()
+    browser = Browser(demo_app.test_client())
+    assert browser.login("clock1", "Clock2026x").status_code == 302
+    assert _status(demo_app, expert_id) == "admitted"
+    with demo_app.app_context():
+        assert db.session.scalar(select(ExpertEvent.action).where(ExpertEvent.expert_id == expert_id)) == "wake"
+
+
+def test_running_the_job_twice_changes_nothing_more(demo_app):
+    _expert_with_login(demo_app, "clock1")
+    _expert_with_login(demo_app, "clock2", LOGIN - timedelta(days=400))
+
+    def snapshot():
+        with demo_app.app_context():
+            experts = db.session.execute(select(Expert.id, Expert.status, Expert.updated_at).order_by(Expert.id)).all()
+            counts = [db.session.scalar(select(func.count()).select_from(t)) for t in (ExpertEvent, ExpertExit, AuditEntry)]
+            return experts, counts
+
+    day = date(2026, 6, 1)
+    _run(demo_app, day)
+    once = snapshot()
+    second = _run(demo_app, day)
+    assert snapshot() == once
+    assert "新进入休眠 0 人" in second and "自动出库 0 人" in second
+
+
+@pytest.mark.parametrize("reason", [r for r in EXIT_REASONS if r != "inactivity"])
+def test_every_exit_reason(demo_app, reason):
+    with demo_app.app_context():
+        account = add_user("exiting", "expert")
+        account.set_password("Exit2026abc")
+        expert = make_expert("admitted", user_id=account.id, name="出库测试专家")
+        db.session.commit()
+        expert_id = expert.id
+    bureau = staff(demo_app, "bureau")
+    page = bureau.post(f"/admin/expert/exit/?id={expert_id}", {"reason": reason, "evidence": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请填写出库的事实依据" in page
+    bureau.post(f"/admin/expert/exit/?id={expert_id}", {"reason": reason, "evidence": "经核实的事实"})
+    assert _status(demo_app, expert_id) == "exited"
+    with demo_app.app_context():
+        record = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert_id))
+        assert record.reason == reason and record.decided_by.username == "bureau"
+        # Never drawn: the pool takes admitted experts only.
+        from models import DrawRequest
+        from operations.draws import split_pool
+
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "approved"))
+        req.discipline_codes = "540"
+        pool, _excluded = split_pool(req)
+        assert expert_id not in {c.id for c in pool}
+        db.session.rollback()
+    # The expert is told, and may or may not apply again.
+    expert_browser = Browser(demo_app.test_client())
+    expert_browser.login("exiting", "Exit2026abc")
+    portal = expert_browser.get("/me/").get_data(as_text=True)
+    assert EXIT_REASONS[reason][0] in portal
+    expert_browser.post("/me/reapply", {})
+    assert _status(demo_app, expert_id) == ("draft" if EXIT_REASONS[reason][1] else "exited")
+
+
+def test_exit_is_refused_for_an_expert_not_in_the_library(demo_app):
+    with demo_app.app_context():
+        expert = make_expert("pending_unit")
+        with pytest.raises(InvalidInput, match="只有已入库"):
+            exit_expert(expert, "own_request", db.session.scalar(select(User).where(User.username == "bureau")),
+                        evidence="本人申请")
+        with pytest.raises(InvalidInput, match="只有已出库"):
+            reapply(expert, None)
+
+
+def test_leave_periods_are_skipped_by_draws(demo_app):
+    with demo_app.app_context():
+        expert = db.session.scalar(select(Expert).join(User).where(User.username == "expert"))
+        expert_id = expert.id
+    browser = Browser(demo_app.test_client())
+    browser.login("expert")
+    browser.post("/me/leave", {"start": "2026-12-20", "end": "2026-12-31", "reason": "出国访问"})
+    with demo_app.app_context():
+        from models import ExpertLeave
+
+        leave = db.session.scalar(select(ExpertLeave).where(ExpertLeave.expert_id == expert_id))
+        assert (str(leave.start_date), str(leave.end_date)) == ("2026-12-20", "2026-12-31")
+    page = browser.post("/me/leave", {"start": "2026-12-31", "end": "2026-12-20"}, follow_redirects=True)
+    assert "结束日期不能早于开始日期" in page.get_data(as_text=True)
