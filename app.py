@@ -62,6 +62,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=8 * 3600,  # a working day on one form
         LOCKOUT_THRESHOLD=5,
+        MAIL_HOST=os.environ.get("MAIL_HOST", ""),
+        MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
+        MAIL_USER=os.environ.get("MAIL_USER", ""),
+        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD", ""),
+        MAIL_TLS=os.environ.get("MAIL_TLS") == "1",
+        MAIL_FROM=os.environ.get("MAIL_FROM", "expertlib@localhost"),
+        BASE_URL=os.environ.get("BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
         LOCKOUT_MINUTES=15,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )

@@ -81,7 +81,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                   help="按指定日期运行（演练或补跑用），默认今天")
     def lifecycle(today):
-        """The daily job: end publicity periods, expire unanswered invitations. Idempotent."""
+        """The daily job: publicity, invitation deadlines, the activity clock, flags, emails. Idempotent."""
         from datetime import date, datetime, time
 
         from models import utcnow
@@ -89,21 +89,24 @@ def register_commands(app: Flask) -> None:
         from operations.admission import end_publicity
         from operations.draws import expire_invitations, flagged_for_exit
         from operations.lifecycle import overage_non_priority, run_activity_clock
+        from operations.notify import send_pending
 
         day = today.date() if today else date.today()
         admitted, waiting = end_publicity(day)
-        now = datetime.combine(day, time(0, 0)) if today else utcnow()
-        expired = expire_invitations(now)
+        expired = expire_invitations(datetime.combine(day, time(0, 0)) if today else utcnow())
         clock = run_activity_clock(day)
         if admitted or expired or any(clock.values()):
             audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted,
                          invitations_expired=expired, **clock)
-        db.session.commit()
-        click.echo(f"{day:%Y-%m-%d} 活跃度：新进入休眠 {clock['dormant']} 人；超过两年未登录自动出库 {clock['exit']} 人")
+        db.session.commit()  # the day's changes in one transaction, before any mail goes out
+        sent, failed = send_pending()
+        click.echo(f"{day:%Y-%m-%d} 每日任务：公示期满入库 {admitted} 人；公示期满但有未处理异议 {waiting} 人"
+                   f"（待市科技局处理）；邀请超时 {expired} 个（已顺延邀请备选专家）")
+        click.echo(f"活跃度：新进入休眠 {clock['dormant']} 人；超过两年未登录自动出库 {clock['exit']} 人；"
+                   f"发出休眠/出库提醒 {clock['warned']} 人")
         click.echo(f"待市科技局处理：超过65周岁的非优先入库专家 {len(overage_non_priority(day))} 人；"
                    f"接受邀请后无故缺席2次的专家 {len(flagged_for_exit())} 人")
-        click.echo(f"{day:%Y-%m-%d} 每日任务：公示期满入库 {admitted} 人；"
-                   f"公示期满但有未处理异议 {waiting} 人（待市科技局处理）；邀请超时 {expired} 个（已顺延邀请备选专家）")
+        click.echo(f"邮件：发送 {sent} 封，发送失败待重试 {failed} 封")
 
     draws_cli = AppGroup("draws", help="专家抽取")
 
@@ -135,6 +138,17 @@ def register_commands(app: Flask) -> None:
         click.echo(f"共复核 {len(verdicts)} 条，不一致 {len(bad)} 条")
         sys.exit(1 if bad else 0)
 
+    notify_cli = AppGroup("notify", help="通知")
+
+    @notify_cli.command("send")
+    def notify_send():
+        """Send the queued messages that are due (retries with back-off)."""
+        from operations.notify import send_pending
+
+        sent, failed = send_pending()
+        click.echo(f"发送 {sent} 封，失败待重试 {failed} 封")
+
+    app.cli.add_command(notify_cli)
     app.cli.add_command(draws_cli)
     app.cli.add_command(seed)
     app.cli.add_command(audit_cli)

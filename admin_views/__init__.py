@@ -7,7 +7,7 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
-from models import AuditEntry, ChangeRequest, DrawRecord, DrawRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+from models import AuditEntry, OutboxMessage, ChangeRequest, DrawRecord, DrawRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
 
 
 def build_admin(app) -> Admin:
@@ -19,6 +19,7 @@ def build_admin(app) -> Admin:
     from admin_views.experts import ExpertView
     from admin_views.organizations import DepartmentView, OrganizationView
     from admin_views.reference import DisciplineView, ReferenceItemView
+    from admin_views.outbox import OutboxView
     from admin_views.users import UserView
 
     admin = Admin(
@@ -39,6 +40,7 @@ def build_admin(app) -> Admin:
     admin.add_view(DisciplineView(Discipline, s, name="学科", endpoint="discipline", category="基础数据"))
     admin.add_view(ReferenceItemView(ReferenceItem, s, name="代码表", endpoint="reference", category="基础数据"))
     admin.add_view(UserView(User, s, name="用户", endpoint="user", category="系统管理"))
+    admin.add_view(OutboxView(OutboxMessage, s, name="通知发件箱", endpoint="outbox", category="系统管理"))
     admin.add_view(AuditEntryView(AuditEntry, s, name="审计日志", endpoint="audit", category="系统管理"))
     admin.add_link(RoleMenuLink("邀请入库", endpoint="expert.invite_view", category="专家管理", roles={"bureau"}))
     admin.add_link(RoleMenuLink("公示页面", url="/publicity", category="专家管理", roles={"bureau"}))

@@ -6,6 +6,7 @@ from models.users import ROLES, STAFF_ROLES, User
 from models.files import UploadedFile
 from models.experts import EXPERT_STATUSES, Expert, ExpertAvoidance
 from models.audit import AuditEntry
+from models.notifications import OutboxMessage
 from models.draws import (DrawRecord, DrawRequest, ExpertLeave, Invitation, ProjectMember,
                           RequestAvoidance, SpecialExpert)
 from models.admission import ChangeRequest, ExpertEvent, ExpertExit, ExpertFile, Objection, PublicityBatch
@@ -15,5 +16,5 @@ __all__ = [
     "Organization", "ROLES", "STAFF_ROLES", "User", "UploadedFile", "EXPERT_STATUSES",
     "Expert", "ExpertAvoidance", "AuditEntry", "ChangeRequest", "ExpertEvent", "ExpertFile",
     "Objection", "PublicityBatch", "DrawRecord", "DrawRequest", "ExpertLeave", "Invitation",
-    "ProjectMember", "RequestAvoidance", "SpecialExpert", "ExpertExit",
+    "ProjectMember", "RequestAvoidance", "SpecialExpert", "ExpertExit", "OutboxMessage",
 ]

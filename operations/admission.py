@@ -82,7 +82,28 @@ def transition(expert: Expert, action: str, user=None, *, role: str | None = Non
                                action=action, from_status=old, to_status=new, reason=reason))
     audit.record("expert_" + action, expert, user=user, username=(user.username if user else role),
                  from_status=old, to_status=new, reason=reason)
+    _tell_expert(expert, action, new, user, reason)
     return new
+
+
+ACTOR_NAMES = {"unit": "所在单位", "dept": "归口管理部门", "bureau": "市科技局"}
+
+
+def _tell_expert(expert: Expert, action: str, new: str, user, reason: str) -> None:
+    """Return, endorsement, publicity, admission and rejection are told to the expert by email."""
+    from models import STAFF_ROLES
+    from models.experts import EXPERT_STATUSES
+    from operations.notify import queue
+
+    kind = {"return": "returned", "endorse": "endorsed", "publicize": "publicized", "admit": "admitted",
+            "confirm": "admitted", "reject": "rejected"}.get(action)
+    if kind is None or expert.user is None:
+        return
+    batch = expert.publicity_batch
+    queue(kind, expert.user, actor=ACTOR_NAMES.get(getattr(user, "role", ""), "审核部门")
+          if getattr(user, "role", None) in STAFF_ROLES else "审核部门",
+          reason=reason, status=EXPERT_STATUSES.get(new, new),
+          start=f"{batch.start_date:%Y年%m月%d日}" if batch else "", end=f"{batch.end_date:%Y年%m月%d日}" if batch else "")
 
 
 def publicize(experts: list[Expert], user, today: date | None = None,

@@ -218,8 +218,11 @@ def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None =
     deadline = now + timedelta(hours=req.response_hours)
     for expert_id in result.selected:
         position += 1
-        db.session.add(Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
-                                  role="selected", status="invited", invited_at=now, deadline=deadline))
+        inv = Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
+                         role="selected", status="invited", invited_at=now, deadline=deadline)
+        db.session.add(inv)
+        db.session.flush()
+        tell_invited(inv)
     for expert_id in result.backups:
         position += 1
         db.session.add(Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
@@ -258,6 +261,20 @@ def verify(record: DrawRecord) -> Verdict:
     return Verdict(record.id, True, "复核一致")
 
 
+def tell_invited(inv: Invitation) -> None:
+    """The invitation email, with signed accept and decline links."""
+    from operations.notify import invitation_link, queue
+    from web.filters import local_dt
+
+    req, expert = inv.request or db.session.get(DrawRequest, inv.request_id), db.session.get(Expert, inv.expert_id)
+    if expert.user is None:
+        return
+    queue("invitation", expert.user, title=req.title, place=req.place,
+          start=req.start_at.strftime("%Y-%m-%d %H:%M"), end=req.end_at.strftime("%Y-%m-%d %H:%M"),
+          deadline=local_dt(inv.deadline), accept_url=invitation_link(inv.id, "accept"),
+          decline_url=invitation_link(inv.id, "decline"))
+
+
 def invite_next_backup(req: DrawRequest, now: datetime) -> Invitation | None:
     """The next waiting backup, in order, is invited; None when backups are used up."""
     if open_places(req) == 0:
@@ -268,6 +285,7 @@ def invite_next_backup(req: DrawRequest, now: datetime) -> Invitation | None:
         nxt.status, nxt.invited_at = "invited", now
         nxt.deadline = now + timedelta(hours=req.response_hours)
         audit.record("invitation_next", nxt, username="system", request_id=req.id, expert_id=nxt.expert_id)
+        tell_invited(nxt)
     return nxt
 
 

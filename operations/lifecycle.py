@@ -9,7 +9,7 @@ from models import Expert, ExpertEvent, ExpertExit, User, db, utcnow
 from operations import audit
 from rules import InvalidInput
 from rules.eligibility import age_on, MAX_AGE
-from rules.lifecycle import EXIT_REASONS, activity_state, may_reapply
+from rules.lifecycle import EXIT_REASONS, activity_state, may_reapply, warning_due
 
 
 def _set_status(expert_id: int, old: str, new: str, action: str, reason: str, user=None) -> bool:
@@ -41,6 +41,10 @@ def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", f
     db.session.flush()
     audit.record("expert_exit", expert, user=user, username=user.username if user else "system", reason=reason,
                  evidence=evidence.strip(), reapply_allowed=allowed)
+    if expert.user is not None:
+        from operations.notify import queue
+
+        queue("exited", expert.user, day=date.today().strftime("%Y年%m月%d日"), reason=label, reapply=allowed)
     db.session.refresh(expert)
     return record
 
@@ -84,9 +88,13 @@ def run_activity_clock(today: date) -> dict[str, int]:
     rows = db.session.execute(
         select(Expert.id, Expert.status, User.last_login_at, Expert.admitted_on, Expert.created_at)
         .outerjoin(User, Expert.user_id == User.id).where(Expert.status.in_(["admitted", "dormant"]))).all()
-    counts = {"dormant": 0, "exit": 0}
+    counts = {"dormant": 0, "exit": 0, "warned": 0}
     for expert_id, status, last_login, admitted_on, created_at in rows:
-        state = activity_state(last_active_day(last_login, admitted_on, created_at), today)
+        reference = last_active_day(last_login, admitted_on, created_at)
+        state = activity_state(reference, today)
+        warning = warning_due(reference, today)
+        if warning:
+            counts["warned"] += _warn(expert_id, warning, reference)
         if state == "dormant" and status == "admitted":
             counts["dormant"] += _set_status(expert_id, "admitted", "dormant", "dormant", "超过一年未登录，进入休眠")
         elif state == "exit":
@@ -94,6 +102,28 @@ def run_activity_clock(today: date) -> dict[str, int]:
             exit_expert(expert, "inactivity")
             counts["exit"] += 1
     return counts
+
+
+def _warn(expert_id: int, warning: str, reference: date) -> int:
+    """30 days before dormancy or exit, once: the outbox row for that day is the record."""
+    from datetime import timedelta
+
+    from models import OutboxMessage
+    from operations.notify import queue
+    from rules.lifecycle import anniversary
+
+    expert = db.session.get(Expert, expert_id)
+    if expert.user is None:
+        return 0
+    kind = f"{warning}_warning"
+    day = anniversary(reference, 1 if warning == "dormancy" else 2) + timedelta(days=1)
+    already = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.user_id == expert.user_id,
+                                                               OutboxMessage.kind == kind,
+                                                               OutboxMessage.body.contains(f"{day:%Y-%m-%d}")))
+    if already:
+        return 0
+    queue(kind, expert.user, day=f"{day:%Y-%m-%d}")
+    return 1
 
 
 def overage_non_priority(today: date) -> list[int]:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEntry, Expert, ExpertEvent, ExpertExit, User, db
-from operations.lifecycle import exit_expert, reapply, run_activity_clock
+from operations.lifecycle import exit_expert, reapply
 from rules import InvalidInput
 from rules.lifecycle import EXIT_REASONS
 from tests.conftest import Browser
@@ -148,3 +148,44 @@ def test_leave_periods_are_skipped_by_draws(demo_app):
         assert (str(leave.start_date), str(leave.end_date)) == ("2026-12-20", "2026-12-31")
     page = browser.post("/me/leave", {"start": "2026-12-31", "end": "2026-12-20"}, follow_redirects=True)
     assert "结束日期不能早于开始日期" in page.get_data(as_text=True)
+
+
+def test_an_unanswered_invitation_expires_at_its_deadline_and_the_next_backup_is_invited(demo_app):
+    from models import DrawRequest, Invitation
+
+    with demo_app.app_context():
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "drawn"))
+        invited = db.session.scalar(select(Invitation).where(Invitation.request_id == req.id,
+                                                             Invitation.status == "accepted"))
+        invited.status = "invited"
+        deadline = invited.deadline
+        backup = make_expert("admitted", name="等待的备选")
+        db.session.add(Invitation(request_id=req.id, expert_id=backup.id, position=99, role="backup", status="waiting"))
+        db.session.commit()
+        inv_id, backup_id = invited.id, backup.id
+    _run(demo_app, deadline.date())  # the deadline day itself (00:00): not yet
+    with demo_app.app_context():
+        assert db.session.get(Invitation, inv_id).status == "invited"
+    _run(demo_app, deadline.date() + timedelta(days=1))
+    with demo_app.app_context():
+        assert db.session.get(Invitation, inv_id).status == "expired"
+        assert db.session.scalar(select(Invitation.status).where(Invitation.expert_id == backup_id)) == "invited"
+
+
+def test_a_warning_goes_out_thirty_days_before_dormancy_once(demo_app):
+    from models import OutboxMessage
+
+    with demo_app.app_context():
+        account = add_user("warned", "expert")
+        account.email = "warned@example.cn"
+        account.last_login_at = LOGIN
+        make_expert("admitted", user_id=account.id)
+        db.session.commit()
+    day = date(2026, 3, 11) - timedelta(days=30)
+    _run(demo_app, day - timedelta(days=1))
+    _run(demo_app, day)
+    _run(demo_app, day)
+    with demo_app.app_context():
+        mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "warned@example.cn")).all()
+        assert [m.kind for m in mails] == ["dormancy_warning"]
+        assert "2026-03-11" in mails[0].body

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, ChangeRequest, DrawRecord, DrawRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+from models import AuditEntry, OutboxMessage, ChangeRequest, DrawRecord, DrawRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
 from tests.conftest import Browser
 
 ROLES = ["expert", "unit", "dept", "bureau", "usage", "leader", "supervisor"]
@@ -40,6 +40,8 @@ ALLOWED: dict[str, set[str]] = {
     "drawrequest.manage_view": {"usage", "bureau", "supervisor"},
     "drawrecord.index_view": {"bureau", "supervisor"},
     "drawrecord.record_view": {"bureau", "supervisor"},
+    "outbox.index_view": {"bureau"},
+    "outbox.details_view": {"bureau"},
     "change.index_view": {"bureau", "unit", "dept"},
     "change.details_view": {"bureau", "unit", "dept"},
     "change.review_view": {"bureau", "unit", "dept"},
@@ -78,7 +80,7 @@ EXPERT_FOR_ROLE = {
     "dept": lambda user: select(Expert.id).join(Organization).where(
         Organization.department_id == user.department_id, Expert.status == "pending_dept"),
 }
-MODEL_OF = {"expert": Expert, "change": ChangeRequest, "drawrecord": DrawRecord, "drawrequest": DrawRequest, "organization": Organization, "department": ManagingDepartment,
+MODEL_OF = {"outbox": OutboxMessage, "expert": Expert, "change": ChangeRequest, "drawrecord": DrawRecord, "drawrequest": DrawRequest, "organization": Organization, "department": ManagingDepartment,
             "discipline": Discipline, "reference": ReferenceItem, "user": User, "audit": AuditEntry}
 
 
@@ -93,6 +95,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
     method = "GET" if "GET" in rule.methods else "POST"
     if endpoint == "files.download":
         return url.replace("<int:file_id>", "1"), "GET"
+    if endpoint == "public.answer_invitation":
+        return url.replace("<token>", "forged.token.value"), "GET"
     if endpoint == "portal.respond":
         return url.replace("<int:invitation_id>", "999999"), "POST"
     if endpoint == "drawrecord.record_view":
@@ -119,7 +123,13 @@ ROW_SCOPED = {"files.download": "not found"}
 ROLE_ROW_SCOPED = {("portal.respond", "expert"): "not found"}
 
 
+# A signed-link page: open to anyone, refusing a link that is not signed by us.
+SIGNED_LINK = {"public.answer_invitation"}
+
+
 def _expected(endpoint: str, role: str | None) -> str:
+    if endpoint in SIGNED_LINK:
+        return "status 400"
     if endpoint in PUBLIC:
         return "ok"
     if role is None:

@@ -52,3 +52,31 @@ def publicity():
     target = next((e for e in rows if str(e.id) == str(wanted)), None)
     return render_template("public/publicity.html", experts=rows, form=form, titles=TITLE_LEVELS,
                            target=target)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def answer_invitation(token: str):
+    """A signed link from the invitation email: confirm the answer (no login needed)."""
+    from flask import abort
+
+    from models import Invitation
+    from operations.draws import respond
+    from operations.notify import read_invitation_token
+
+    try:
+        invitation_id, answer = read_invitation_token(token)
+    except ValueError as e:
+        return render_template("public/invitation.html", error=str(e)), 400
+    inv = db.session.get(Invitation, invitation_id)
+    if inv is None or answer not in ("accept", "decline"):
+        abort(404)
+    if request.method == "POST":
+        try:
+            result = respond(inv, answer == "accept", inv.expert.user, reason=request.form.get("reason", ""))
+            db.session.commit()
+            flash({"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
+                   "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘。"}[result], "success")
+        except InvalidInput as e:
+            db.session.rollback()
+            flash(str(e), "error")
+    return render_template("public/invitation.html", inv=inv, answer=answer, error=None)

@@ -1,0 +1,25 @@
+"""The outbox, for the bureau: every message with its state."""
+from __future__ import annotations
+
+from admin_views.base import RoleView
+from models.notifications import MESSAGE_STATES
+from web.filters import local_dt
+
+
+class OutboxView(RoleView):
+    """Notifications queued, sent, or waiting for a retry."""
+
+    # Permissions
+    roles = frozenset({"bureau"})
+    details_roles = frozenset({"bureau"})
+
+    # View
+    column_list = ["created_at", "kind", "to_address", "subject", "status", "attempts", "next_attempt_at", "last_error"]
+    column_labels = {"created_at": "生成时间", "kind": "类别", "to_address": "收件人", "subject": "主题",
+                     "status": "状态", "attempts": "尝试次数", "next_attempt_at": "下次尝试", "last_error": "最近错误",
+                     "body": "正文", "sent_at": "发送时间"}
+    column_formatters = {"status": lambda v, c, m, n: MESSAGE_STATES.get(m.status, m.status),
+                         "created_at": lambda v, c, m, n: local_dt(m.created_at),
+                         "next_attempt_at": lambda v, c, m, n: local_dt(m.next_attempt_at) if m.status == "queued" else ""}
+    column_filters = ["status", "kind"]
+    column_default_sort = ("id", True)

@@ -1,0 +1,98 @@
+"""Notifications: rendered from a template per kind into the outbox, then sent over SMTP with retries.
+
+SMTP comes from the environment (MAIL_HOST, MAIL_PORT, MAIL_USER, MAIL_PASSWORD, MAIL_TLS=1,
+MAIL_FROM); with no MAIL_HOST the messages stay in the outbox (and the log) until one is set.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from models import OutboxMessage, User, db, utcnow
+
+log = logging.getLogger(__name__)
+LINK_MAX_AGE = 14 * 24 * 3600  # a signed link lives at most two weeks (and never past the deadline)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def queue(kind: str, user: User | None, **context) -> OutboxMessage:
+    """Render the kind's template (first line the subject) into a queued message."""
+    context.setdefault("name", user.name if user else "")
+    context.setdefault("base_url", current_app.config.get("BASE_URL", "http://127.0.0.1:5000"))
+    text = render_template(f"email/{kind}.txt", **context)
+    subject, _, body = text.partition("\n")
+    address = (user.email if user else "") or ""
+    message = OutboxMessage(kind=kind, user_id=getattr(user, "id", None), to_address=address,
+                            subject=subject.strip(), body=body.strip() + "\n",
+                            status="queued" if address else "no_address")
+    db.session.add(message)
+    if not address:
+        log.warning("no email address for %s (%s): kept in the outbox", getattr(user, "username", "?"), kind)
+    return message
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation-answer")
+
+
+def invitation_link(invitation_id: int, answer: str) -> str:
+    token = _serializer().dumps({"i": invitation_id, "a": answer})
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/invitation/{token}"
+
+
+def read_invitation_token(token: str) -> tuple[int, str]:
+    """(invitation id, answer) from a link; ValueError with a Chinese message when bad or expired."""
+    try:
+        data = _serializer().loads(token, max_age=LINK_MAX_AGE)
+    except SignatureExpired:
+        raise ValueError("链接已过期，请登录系统答复") from None
+    except BadSignature:
+        raise ValueError("链接无效，请登录系统答复") from None
+    return int(data["i"]), data["a"]
+
+
+def _smtp_send(message: OutboxMessage) -> None:
+    cfg = current_app.config
+    mail = EmailMessage()
+    mail["From"] = cfg.get("MAIL_FROM") or "noreply@localhost"
+    mail["To"] = message.to_address
+    mail["Subject"] = message.subject
+    mail.set_content(message.body)
+    with smtplib.SMTP(cfg["MAIL_HOST"], int(cfg.get("MAIL_PORT") or 25), timeout=10) as smtp:
+        if cfg.get("MAIL_TLS"):
+            smtp.starttls()
+        if cfg.get("MAIL_USER"):
+            smtp.login(cfg["MAIL_USER"], cfg.get("MAIL_PASSWORD") or "")
+        smtp.send_message(mail)
+
+
+def send_pending(now: datetime | None = None, limit: int = 500) -> tuple[int, int]:
+    """Send what is due; a failure backs off exponentially and stays queued. Returns (sent, failed)."""
+    now = now or utcnow()
+    if not current_app.config.get("MAIL_HOST"):
+        return 0, 0
+    due = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "queued",
+                                                         OutboxMessage.next_attempt_at <= now)
+                             .order_by(OutboxMessage.id).limit(limit)).all()
+    sent = failed = 0
+    for message in due:
+        try:
+            _smtp_send(message)
+        except (OSError, smtplib.SMTPException) as e:
+            message.attempts += 1
+            message.last_error = str(e)[:500]
+            message.next_attempt_at = now + min(timedelta(minutes=2 ** message.attempts), MAX_BACKOFF)
+            failed += 1
+            log.warning("send failed (%s), retry at %s", e, message.next_attempt_at)
+        else:
+            message.status, message.sent_at = "sent", now
+            message.attempts += 1
+            sent += 1
+        db.session.commit()  # each message's outcome is kept even if a later one fails
+    return sent, failed
