@@ -87,21 +87,23 @@ def register_commands(app: Flask) -> None:
         from models import utcnow
         from operations import audit
         from operations.admission import end_publicity
-        from operations.draws import expire_invitations, flagged_for_exit
+        from operations.draws import expire_invitations, flagged_for_exit, remind_deadlines
         from operations.lifecycle import overage_non_priority, run_activity_clock
         from operations.notify import send_pending
 
         day = today.date() if today else date.today()
         admitted, waiting = end_publicity(day)
-        expired = expire_invitations(datetime.combine(day, time(0, 0)) if today else utcnow())
+        now = datetime.combine(day, time(0, 0)) if today else utcnow()
+        expired = expire_invitations(now)
+        reminded = remind_deadlines(now)
         clock = run_activity_clock(day)
-        if admitted or expired or any(clock.values()):
+        if admitted or expired or reminded or any(clock.values()):
             audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted,
-                         invitations_expired=expired, **clock)
+                         invitations_expired=expired, reminders=reminded, **clock)
         db.session.commit()  # the day's changes in one transaction, before any mail goes out
         sent, failed = send_pending()
         click.echo(f"{day:%Y-%m-%d} 每日任务：公示期满入库 {admitted} 人；公示期满但有未处理异议 {waiting} 人"
-                   f"（待市科技局处理）；邀请超时 {expired} 个（已顺延邀请备选专家）")
+                   f"（待市科技局处理）；邀请超时 {expired} 个（已顺延邀请备选专家）；答复期限提醒 {reminded} 个")
         click.echo(f"活跃度：新进入休眠 {clock['dormant']} 人；超过两年未登录自动出库 {clock['exit']} 人；"
                    f"发出休眠/出库提醒 {clock['warned']} 人")
         click.echo(f"待市科技局处理：超过65周岁的非优先入库专家 {len(overage_non_priority(day))} 人；"

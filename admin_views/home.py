@@ -25,5 +25,13 @@ def cards_for(user) -> list[tuple[str, int, str | None]]:
         status = WAITING[user.role]
         cards.append((EXPERT_STATUSES[status], counts.get(status, 0), link))
     cards.append(("已入库专家", counts.get("admitted", 0), link))
+    if user.role == "bureau":
+        from datetime import date
+
+        from operations.draws import flagged_for_exit
+        from operations.lifecycle import overage_non_priority
+
+        cards.append(("超过65周岁的非优先专家（待处理）", len(overage_non_priority(date.today())), link))
+        cards.append(("接受邀请后无故缺席2次（拟出库）", len(flagged_for_exit()), link))
     cards.append(("管理范围内专家总数", sum(counts.values()), link))
     return cards

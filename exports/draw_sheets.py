@@ -40,23 +40,37 @@ RECORD_ONE_PAGE_MAX_EXPERTS = 25
 FONT = "宋体"  # SimSun; viewers without it fall back to another CJK font.
 DEFAULT_FONT = "Arial"  # the workbook's default font: the unit of the column widths
 MONO_FONT = "Courier New"  # LibreOffice substitutes the metric-compatible Liberation Mono.
-FONT_SIZE = 10.5
-SMALL_SIZE = 8
-LINE_HEIGHT = 15.5  # points per line of 10.5 pt CJK text, with the fonts' leading
+SMALL_SIZE = 8  # the pool digest and the seed
 MONO_LINE_HEIGHT = 10  # points per line of 8 pt monospace text
-ROW_PADDING = 3
-MIN_ROW_HEIGHT = 18
 MAX_ROW_HEIGHT = 409  # Excel's limit
-CELL_PADDING = 5  # points lost to the cell's inner margins
+CELL_PADDING = 5  # points of a cell's inner margins, both sides
 INDENT = 8  # points of one indent level
 TITLE_HEIGHT = 32
-SECTION_HEIGHT = 19
+MARGINS = {"left": 0.6, "right": 0.6, "top": 0.6, "bottom": 0.75}  # inches
+
+
+@dataclass(frozen=True)
+class _Style:
+    """Text size and row heights of one sheet (points)."""
+
+    font_size: float
+    line_height: float  # one line of CJK text at font_size, with the fonts' leading
+    row_padding: float  # above and below the text of a row
+    min_row_height: float
+    section_height: float
+
+
+# The notice is short and read by people outside the bureau: larger text, roomier rows.
+RESULT_STYLE = _Style(font_size=10.5, line_height=15.5, row_padding=3, min_row_height=21, section_height=20)
+# The record holds much more on one page: 10 pt text, tight rows.
+RECORD_STYLE = _Style(font_size=10, line_height=14.5, row_padding=1.5, min_row_height=17, section_height=18)
 
 # Result notice: 序号, 姓名, 工作单位, 职称, 学科, 联系电话 (Excel character units).
-RESULT_WIDTHS = (5, 10, 25, 15, 22, 14)
+RESULT_WIDTHS = (5, 9, 24, 17, 21, 15)
 RESULT_HEADERS = ("序号", "姓名", "工作单位", "职称", "学科", "联系电话")
-# Record form: 序号, 类别, 姓名, 工作单位, 职称, 答复情况, 出席, 评分.
-RECORD_WIDTHS = (5, 6, 9, 22, 14, 17, 12, 6)
+# Record form: 序号, 类别, 姓名, 工作单位, 职称, 答复情况, 出席, 评分. A little wider than
+# the page at 100 %: fit-to-width shrinks it slightly, and fewer values wrap.
+RECORD_WIDTHS = (5, 5, 8, 28, 23, 17, 13, 5)
 RECORD_HEADERS = ("序号", "类别", "姓名", "工作单位", "职称", "答复情况", "出席", "评分")
 
 
@@ -120,18 +134,14 @@ def _text_points(text: str, size: float, mono: bool = False) -> float:
     return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.6 * size for ch in text)
 
 
-def _line_count(text: str, width: float, size: float = FONT_SIZE, mono: bool = False, indent: bool = True) -> int:
+def _line_count(text: str, width: float, size: float, mono: bool = False, indent: int = 0) -> int:
     """Lines that text takes, wrapped in a cell width Excel character units wide."""
-    usable = max(_column_points(width) - CELL_PADDING - (INDENT if indent else 0), 1)
+    usable = max(_column_points(width) - CELL_PADDING - indent * INDENT, 1)
     count = 0
     for part in text.split("\n"):
         # Wrapping breaks between glyphs, not on exact widths: keep a margin.
-        count += max(1, math.ceil(_text_points(part, size, mono) * 1.04 / usable))
+        count += max(1, math.ceil(_text_points(part, size, mono) * 1.02 / usable))
     return count
-
-
-def _height(lines: int, line_height: float = LINE_HEIGHT, minimum: float = MIN_ROW_HEIGHT) -> float:
-    return min(MAX_ROW_HEIGHT, max(minimum, lines * line_height + ROW_PADDING))
 
 
 def _footer_text(text: str, limit: int = 60) -> str:
@@ -142,27 +152,36 @@ def _footer_text(text: str, limit: int = 60) -> str:
 class _Form:
     """One worksheet laid out on a fixed grid of columns, row by row, text only."""
 
-    def __init__(self, workbook, sheet_name: str, widths: tuple[int, ...]):
+    def __init__(self, workbook, sheet_name: str, widths: tuple[int, ...], style: _Style):
         self.workbook = workbook
         self.sheet = workbook.add_worksheet(sheet_name)
         self.widths = widths
+        self.style = style
         self.row = 0
+        self._indent: dict[int, int] = {}
+        self._mono: set[int] = set()
         for col, width in enumerate(widths):
             self.sheet.set_column(col, col, width)
-        base = {"font_name": FONT, "font_size": FONT_SIZE, "font_charset": 134, "valign": "vcenter"}
+        base = {"font_name": FONT, "font_size": style.font_size, "font_charset": 134, "valign": "vcenter"}
         boxed = {**base, "border": 1, "text_wrap": True}
-        self.title_fmt = workbook.add_format({**base, "font_size": 18, "bold": True, "align": "center"})
-        self.section_fmt = workbook.add_format(
+        self.title_fmt = self.add_format({**base, "font_size": 18, "bold": True, "align": "center"})
+        self.section_fmt = self.add_format(
             {**boxed, "bold": True, "align": "left", "indent": 1, "bg_color": "#F2F2F2"})
-        self.label_fmt = workbook.add_format({**boxed, "align": "center"})
-        self.value_fmt = workbook.add_format({**boxed, "align": "left", "indent": 1})
-        self.center_fmt = workbook.add_format({**boxed, "align": "center"})
-        self.head_fmt = workbook.add_format({**boxed, "bold": True, "align": "center", "bg_color": "#F2F2F2"})
-        self.mono_fmt = workbook.add_format({
+        self.label_fmt = self.add_format({**boxed, "align": "center"})
+        self.value_fmt = self.add_format({**boxed, "align": "left", "indent": 1})
+        self.center_fmt = self.add_format({**boxed, "align": "center"})
+        self.head_fmt = self.add_format({**boxed, "bold": True, "align": "center", "bg_color": "#F2F2F2"})
+        self.mono_fmt = self.add_format({
             **boxed, "font_name": MONO_FONT, "font_size": SMALL_SIZE, "font_charset": 0,
             "align": "left", "indent": 1})
-        self.plain_fmt = workbook.add_format({**base, "align": "left", "text_wrap": True})
-        self.sign_fmt = workbook.add_format({**base, "align": "left", "indent": 2, "valign": "bottom"})
+        self._mono.add(id(self.mono_fmt))
+        self.plain_fmt = self.add_format({**base, "align": "left", "text_wrap": True})
+        self.sign_fmt = self.add_format({**base, "align": "left", "indent": 2, "valign": "bottom"})
+
+    def add_format(self, properties: dict):
+        fmt = self.workbook.add_format(properties)
+        self._indent[id(fmt)] = properties.get("indent", 0)
+        return fmt
 
     def span(self, first: int, last: int) -> float:
         """Width of columns first..last in character units, with the padding of the inner columns."""
@@ -171,6 +190,11 @@ class _Form:
     @property
     def last_col(self) -> int:
         return len(self.widths) - 1
+
+    def lines(self, text: str, first: int, last: int, fmt) -> int:
+        mono = id(fmt) in self._mono
+        size = SMALL_SIZE if mono else self.style.font_size
+        return _line_count(text, self.span(first, last), size, mono, self._indent.get(id(fmt), 0))
 
     def merged(self, row: int, first_col: int, last_col: int, text: str, fmt) -> None:
         # merge_range() would write() its data, which turns "=..." into a formula.
@@ -184,12 +208,12 @@ class _Form:
     def cells(self, spans: list[tuple[int, int, str, object]], height: float | None = None) -> None:
         """One row of (first col, last col, text, format) cells, as tall as its longest text."""
         if height is None:
-            lines = max(
-                _line_count(text, self.span(a, b), SMALL_SIZE, mono=True) if fmt is self.mono_fmt
-                else _line_count(text, self.span(a, b))
-                for a, b, text, fmt in spans)
-            mono = any(fmt is self.mono_fmt for *_, fmt in spans)
-            height = _height(lines, MONO_LINE_HEIGHT if mono and lines > 1 else LINE_HEIGHT)
+            height = self.style.min_row_height
+            for first, last, text, fmt in spans:
+                lines = self.lines(text, first, last, fmt)
+                line_height = MONO_LINE_HEIGHT if id(fmt) in self._mono else self.style.line_height
+                height = max(height, lines * line_height + 2 * self.style.row_padding)
+            height = min(MAX_ROW_HEIGHT, height)
         self.sheet.set_row(self.row, height)
         for first, last, text, fmt in spans:
             self.merged(self.row, first, last, text, fmt)
@@ -199,7 +223,7 @@ class _Form:
         self.cells([(0, self.last_col, text, self.title_fmt)], TITLE_HEIGHT)
 
     def section(self, text: str) -> None:
-        self.cells([(0, self.last_col, text, self.section_fmt)], SECTION_HEIGHT)
+        self.cells([(0, self.last_col, text, self.section_fmt)], self.style.section_height)
 
     def spacer(self, height: float = 8) -> None:
         self.sheet.set_row(self.row, height)
@@ -210,7 +234,7 @@ class _Form:
         sheet.set_paper(9)  # A4
         sheet.set_portrait()
         sheet.fit_to_pages(1, fit_height)
-        sheet.set_margins(left=0.6, right=0.6, top=0.6, bottom=0.75)
+        sheet.set_margins(**MARGINS)
         sheet.center_horizontally()
         sheet.hide_gridlines(2)
         sheet.print_area(0, 0, self.row - 1, self.last_col)
@@ -240,7 +264,7 @@ def draw_result_xlsx(data: DrawSheetData) -> bytes:
     """
     output = io.BytesIO()
     workbook = _workbook(output, RESULT_TITLE, data)
-    form = _Form(workbook, RESULT_SHEET, RESULT_WIDTHS)
+    form = _Form(workbook, RESULT_SHEET, RESULT_WIDTHS, RESULT_STYLE)
     last = form.last_col  # columns: 0 序号, 1 姓名, 2 工作单位, 3 职称, 4 学科, 5 联系电话
 
     form.title(RESULT_TITLE)
@@ -256,7 +280,7 @@ def draw_result_xlsx(data: DrawSheetData) -> bytes:
     form.cells([(c, c, text, form.head_fmt) for c, text in enumerate(RESULT_HEADERS)], 22)
     for index, expert in enumerate(experts, start=1):
         values = (str(index), expert.name, expert.unit, expert.title, expert.discipline, expert.mobile)
-        form.cells([(c, c, text, form.center_fmt if c in (0, 5) else form.value_fmt)
+        form.cells([(c, c, text, form.center_fmt if c in (0, 1, 5) else form.value_fmt)
                     for c, text in enumerate(values)])
     if not experts:
         form.cells([(0, last, "（暂无已接受邀请的专家）", form.center_fmt)])
@@ -274,7 +298,7 @@ def draw_record_xlsx(data: DrawSheetData) -> bytes:
     """专家抽取记录表 for the archive: conditions, process, exclusions, all experts, check, signatures."""
     output = io.BytesIO()
     workbook = _workbook(output, RECORD_TITLE, data)
-    form = _Form(workbook, RECORD_TITLE, RECORD_WIDTHS)
+    form = _Form(workbook, RECORD_TITLE, RECORD_WIDTHS, RECORD_STYLE)
     last = form.last_col
     # Label/value slots: label A:C, value D:E, label F, value G:H; a wide value runs D:H.
     label1, value1, label2, value2, wide = (0, 2), (3, 4), (5, 5), (6, 7), (3, last)
@@ -283,25 +307,22 @@ def draw_record_xlsx(data: DrawSheetData) -> bytes:
         form.cells([(*label1, label, form.label_fmt), (*wide, value, fmt or form.value_fmt)])
 
     def fits(text: str, slot: tuple[int, int]) -> bool:
-        return _line_count(text, form.span(*slot)) == 1
+        return form.lines(text, *slot, form.value_fmt) == 1
 
     def fields(items: list[tuple[str, str]]) -> None:
-        """(label, value) rows: two to a row where they fit on one line, a wide row for a long value."""
+        """(label, value) rows: two to a row where both fit on one line, else one wide row each."""
         i = 0
         while i < len(items):
             l1, v1 = items[i]
-            if not (fits(l1, label1) and fits(v1, value1)):
-                wide_row(l1, v1)
-                i += 1
-                continue
-            l2, v2 = items[i + 1] if i + 1 < len(items) else ("", "")
-            if fits(l2, label2) and fits(v2, value2):
-                i += 2
-            else:  # the next one goes on its own row; leave this row's second slot empty
-                l2, v2 = "", ""
-                i += 1
-            form.cells([(*label1, l1, form.label_fmt), (*value1, v1, form.value_fmt),
-                        (*label2, l2, form.label_fmt), (*value2, v2, form.value_fmt)])
+            if i + 1 < len(items):
+                l2, v2 = items[i + 1]
+                if fits(l1, label1) and fits(v1, value1) and fits(l2, label2) and fits(v2, value2):
+                    form.cells([(*label1, l1, form.label_fmt), (*value1, v1, form.value_fmt),
+                                (*label2, l2, form.label_fmt), (*value2, v2, form.value_fmt)])
+                    i += 2
+                    continue
+            wide_row(l1, v1)
+            i += 1
 
     form.title(RECORD_TITLE)
 
@@ -331,22 +352,24 @@ def draw_record_xlsx(data: DrawSheetData) -> bytes:
     form.cells([(0, 5, "合计", form.label_fmt), (6, last, f"{total} 人", form.center_fmt)])
 
     form.section("五、抽取结果")
+    # When many experts run the table over pages, each later page starts with its header.
+    form.sheet.repeat_rows(form.row)
     form.cells([(c, c, text, form.head_fmt) for c, text in enumerate(RECORD_HEADERS)])
     experts = sorted(data.experts, key=lambda e: e.order)
     for expert in experts:
         values = (str(expert.order), expert.role, expert.name, expert.unit, expert.title,
                   expert.response, expert.attendance, expert.rating)
-        form.cells([(c, c, text, form.value_fmt if c in (3, 4, 5, 6) else form.center_fmt)
-                    for c, text in enumerate(values)])
+        # Centered, as on the paper form: no indent, so more fits on a line of these narrow columns.
+        form.cells([(c, c, text, form.center_fmt) for c, text in enumerate(values)])
     if not experts:
         form.cells([(0, last, "（无）", form.center_fmt)])
 
     form.section("六、复核")
     wide_row("复核结果", data.verification)
 
-    form.spacer(12)
+    form.spacer(6)
     for line in SIGNATURE_LINES:
-        form.cells([(0, last, line, form.sign_fmt)], 30)
+        form.cells([(0, last, line, form.sign_fmt)], 26)
 
     one_page = len(data.experts) <= RECORD_ONE_PAGE_MAX_EXPERTS
     form.page_setup(RECORD_TITLE, data, 1 if one_page else 0)

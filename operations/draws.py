@@ -275,6 +275,32 @@ def tell_invited(inv: Invitation) -> None:
           decline_url=invitation_link(inv.id, "decline"))
 
 
+def remind_deadlines(now: datetime, within: timedelta = timedelta(hours=24)) -> int:
+    """Once per invitation: a reminder when less than a day is left to answer."""
+    from models import OutboxMessage
+    from operations.notify import invitation_link, queue
+    from web.filters import local_dt
+
+    count = 0
+    due = db.session.scalars(select(Invitation).where(Invitation.status == "invited",
+                                                      Invitation.deadline > now, Invitation.deadline <= now + within))
+    for inv in due:
+        expert = db.session.get(Expert, inv.expert_id)
+        if expert.user is None:
+            continue
+        marker = f"邀请编号 {inv.id}"
+        if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.kind == "deadline_reminder",
+                                                            OutboxMessage.body.contains(marker))):
+            continue
+        req = inv.request
+        message = queue("deadline_reminder", expert.user, title=req.title, place=req.place,
+                        start=req.start_at.strftime("%Y-%m-%d %H:%M"), deadline=local_dt(inv.deadline),
+                        accept_url=invitation_link(inv.id, "accept"), decline_url=invitation_link(inv.id, "decline"))
+        message.body += f"（{marker}）\n"
+        count += 1
+    return count
+
+
 def invite_next_backup(req: DrawRequest, now: datetime) -> Invitation | None:
     """The next waiting backup, in order, is invited; None when backups are used up."""
     if open_places(req) == 0:

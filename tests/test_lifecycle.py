@@ -189,3 +189,23 @@ def test_a_warning_goes_out_thirty_days_before_dormancy_once(demo_app):
         mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "warned@example.cn")).all()
         assert [m.kind for m in mails] == ["dormancy_warning"]
         assert "2026-03-11" in mails[0].body
+
+
+def test_a_reminder_goes_out_once_when_a_deadline_is_near(demo_app):
+    from models import DrawRequest, Invitation, OutboxMessage
+
+    with demo_app.app_context():
+        account = add_user("remind", "expert")
+        account.email = "remind@example.cn"
+        expert = make_expert("admitted", user_id=account.id)
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "approved"))
+        deadline = datetime(2027, 1, 10, 16, 0)
+        db.session.add(Invitation(request_id=req.id, expert_id=expert.id, position=77, role="selected",
+                                  status="invited", deadline=deadline))
+        db.session.commit()
+    _run(demo_app, date(2027, 1, 9))  # 00:00 on the 9th: more than a day left
+    _run(demo_app, date(2027, 1, 10))  # 00:00 on the 10th: 16 hours left
+    _run(demo_app, date(2027, 1, 10))
+    with demo_app.app_context():
+        kinds = db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.to_address == "remind@example.cn")).all()
+    assert kinds == ["deadline_reminder"]

@@ -159,6 +159,12 @@ def test_record_lists_every_expert_in_draw_order():
     assert any(r[5].startswith("已拒绝") for r in expert_rows) and any(r[1] == "特邀" for r in expert_rows)
 
 
+def test_record_repeats_the_expert_table_header_on_every_printed_page():
+    _, sheet = _sheet(draw_record_xlsx(_many(80)))
+    header_row = _find(sheet, "类别").row
+    assert sheet.print_title_rows == f"${header_row}:${header_row}"
+
+
 def test_record_without_exclusions_or_experts_says_so():
     _, sheet = _sheet(draw_record_xlsx(dataclasses.replace(SAMPLE, exclusions=[], experts=[])))
     values = _values(sheet)
