@@ -243,6 +243,24 @@ class DrawRequestView(RoleView):
                                     comments=request.form.get("comments", ""), fee=fee)
 
 
+    @expose("/export/<kind>")
+    def export_view(self, kind):
+        """专家抽取结果 (usage unit after release; bureau) or 专家抽取记录表 (bureau, supervisor)."""
+        from operations.exports import draw_sheet_response
+
+        req = self.get_one(request.args.get("id"))
+        role = user_role()
+        if kind == "result":
+            allowed = role == "bureau" or (role == "usage" and req.status in ("released", "closed"))
+        elif kind == "record":
+            allowed = role in ("bureau", "supervisor")
+        else:
+            abort(404)
+        if not allowed or not req.records:
+            abort(403)
+        return draw_sheet_response(req, current_user, kind)
+
+
 class DrawRecordView(RoleView):
     """抽取记录: read-only for everyone; the supervisor replays any of them."""
 

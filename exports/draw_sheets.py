@@ -21,7 +21,7 @@ import xlsxwriter
 
 __all__ = [
     "DrawExpertRow", "DrawSheetData", "draw_result_xlsx", "draw_record_xlsx", "accepted_experts",
-    "RESULT_TITLE", "RECORD_TITLE", "RECORD_ONE_PAGE_MAX_EXPERTS", "SIGNATURE_LINES",
+    "RESULT_TITLE", "RECORD_TITLE", "ONE_PAGE_MAX_EXPERTS", "SIGNATURE_LINES",
 ]
 
 RESULT_TITLE = "专家抽取结果"
@@ -33,9 +33,9 @@ SIGNATURE_LINES = (
     "监督人（签字）：________ 日期：________",
 )
 RESULT_NOTE = "注：以上专家信息仅用于本次活动的联络与组织，请妥善保管，不得外传。"
-# Up to this many experts the record is forced onto one page (scaled down if need be);
+# Up to this many experts on a sheet it is forced onto one page (scaled down if need be);
 # beyond it the height flows over as many pages as needed, still one page wide.
-RECORD_ONE_PAGE_MAX_EXPERTS = 25
+ONE_PAGE_MAX_EXPERTS = 25
 
 FONT = "宋体"  # SimSun; viewers without it fall back to another CJK font.
 DEFAULT_FONT = "Arial"  # the workbook's default font: the unit of the column widths
@@ -289,7 +289,7 @@ def draw_result_xlsx(data: DrawSheetData) -> bytes:
 
     form.sheet.freeze_panes(header_row + 1, 0)
     form.sheet.repeat_rows(header_row)  # the table's header on every printed page
-    form.page_setup(RESULT_TITLE, data, 0)
+    form.page_setup(RESULT_TITLE, data, 1 if len(experts) <= ONE_PAGE_MAX_EXPERTS else 0)
     workbook.close()
     return output.getvalue()
 
@@ -371,7 +371,6 @@ def draw_record_xlsx(data: DrawSheetData) -> bytes:
     for line in SIGNATURE_LINES:
         form.cells([(0, last, line, form.sign_fmt)], 26)
 
-    one_page = len(data.experts) <= RECORD_ONE_PAGE_MAX_EXPERTS
-    form.page_setup(RECORD_TITLE, data, 1 if one_page else 0)
+    form.page_setup(RECORD_TITLE, data, 1 if len(data.experts) <= ONE_PAGE_MAX_EXPERTS else 0)
     workbook.close()
     return output.getvalue()

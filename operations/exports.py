@@ -59,3 +59,78 @@ def expert_form_response(expert: Expert, user) -> Response:
     audit.record("export_expert_form", expert, user=user, rows=1)
     db.session.commit()
     return xlsx_response(data, f"专家信息表_{expert.name}.xlsx")
+
+
+def draw_sheet_data(req, user, *, masked_mobiles: bool):
+    """A request, its draws and its experts as the plain values the draw sheets print."""
+    import json
+
+    from sqlalchemy import select
+
+    from exports.draw_sheets import DrawExpertRow, DrawSheetData
+    from models import Invitation
+    from models.draws import ACTIVITY_TYPES, ATTENDANCE
+    from operations.draws import verify
+    from rules.conflicts import EXCLUSION_REASONS
+    from rules.masking import mask_mobile
+
+    records = list(req.records)
+    first = records[0]
+    lines = []
+    for r in records:
+        operator = r.operator.name if r.operator else ""
+        text = f"{local_dt(r.created_at, '%Y-%m-%d %H:%M:%S')} 操作人 {operator}"
+        if r.kind != "initial":
+            text += f"；原因：{r.reason}；候选库 {r.pool_size} 人；种子 {r.seed}"
+        lines.append(("首次抽取" if r.kind == "initial" else f"补充抽取 #{r.id}", text))
+    counts: dict[str, int] = {}
+    for r in records:
+        for code, n in json.loads(r.exclusion_counts).items():
+            counts[code] = counts.get(code, 0) + n
+    response = {"accepted": "已接受", "expired": "超时未答复", "conflict": "回避冲突", "waiting": "未启用",
+                "cancelled": "未启用", "invited": "待答复"}
+    rows = []
+    for inv in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id)
+                                  .order_by(Invitation.position)):
+        expert = inv.expert
+        reply = f"已拒绝：{inv.decline_reason}" if inv.status == "declined" else response.get(inv.status, inv.status)
+        attendance = ATTENDANCE.get(inv.attendance or "", "")
+        if inv.absence_reason:
+            attendance += f"（{inv.absence_reason}）"
+        rows.append(DrawExpertRow(
+            order=inv.position, role={"selected": "抽中", "backup": "备选", "special": "特邀"}[inv.role],
+            name=expert.name, unit=expert.organization.name if expert.organization else "",
+            title=f"{TITLE_LEVELS.get(expert.title_level, ('',))[0]} {expert.title_name or ''}".strip(),
+            discipline=str(expert.primary_discipline or ""),
+            mobile=mask_mobile(expert.mobile) if masked_mobiles else (expert.mobile or ""),
+            response=reply, attendance=attendance, rating=str(inv.rating or "")))
+    verdicts = [verify(r) for r in records]
+    verification = ("复核一致" if all(v.ok for v in verdicts) else "复核不一致：" + "；".join(
+        f"#{v.record_id} {v.message}" for v in verdicts if not v.ok)) + f"（导出时按存档种子与候选库重新计算，{local_dt(utcnow())}）"
+    conditions = json.loads(first.conditions)
+    return DrawSheetData(
+        request_no=req.number, activity=req.title, activity_type=ACTIVITY_TYPES.get(req.activity_type, ""),
+        time=f"{req.start_at:%Y-%m-%d %H:%M} 至 {req.end_at:%Y-%m-%d %H:%M}", place=req.place,
+        usage_unit=req.organization.name,
+        conditions=[("学科", "；".join(conditions["disciplines"])),
+                    ("专家类型", {"technical": "技术专家", "financial": "财务专家"}.get(conditions["expert_type"], "不限")),
+                    ("最低职称", TITLE_LEVELS[conditions["min_title"]][0]),
+                    ("地域", {"any": "不限", "in": "绍兴市内", "out": "绍兴市外"}[conditions["region"]]),
+                    ("年龄", f"{conditions['age_min'] or '不限'}–{conditions['age_max'] or '不限'}周岁"),
+                    ("每单位最多", f"{conditions['max_per_org']}人")],
+        need=req.need, backups=req.backups, draws=lines, pool_size=first.pool_size, pool_digest=first.pool_digest,
+        seed=first.seed, algorithm_version=first.algorithm_version,
+        exclusions=[(EXCLUSION_REASONS.get(code, code), n) for code, n in counts.items()],
+        experts=rows, verification=verification, exported_by=user.name, exported_at=local_dt(utcnow()))
+
+
+def draw_sheet_response(req, user, kind: str) -> Response:
+    """The result sheet (for the usage unit, after release) or the record form (for the archive), audited."""
+    from exports.draw_sheets import draw_record_xlsx, draw_result_xlsx
+
+    data = draw_sheet_data(req, user, masked_mobiles=False)
+    build, name = (draw_result_xlsx, "专家抽取结果") if kind == "result" else (draw_record_xlsx, "专家抽取记录表")
+    payload = build(data)
+    audit.record("export_draw_" + kind, req, user=user, rows=len(data.experts))
+    db.session.commit()
+    return xlsx_response(payload, f"{name}_{req.number}.xlsx")

@@ -330,3 +330,34 @@ def test_the_bureau_spot_checks_an_experts_performance(demo_app):
     with demo_app.app_context():
         assert db.session.get(Invitation, inv_id).spot_check == "抽查：评审意见完整规范"
     assert "市科技局抽查：抽查：评审意见完整规范" in staff(demo_app, "usage").get(manage).get_data(as_text=True)
+
+
+def test_the_result_sheet_and_the_record_form_download(demo_app):
+    import io
+
+    from openpyxl import load_workbook
+
+    with demo_app.app_context():
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "released"))
+        req_id, number = req.id, req.number
+        accepted = [i.expert.name for i in db.session.scalars(select(Invitation).where(
+            Invitation.request_id == req_id, Invitation.status == "accepted"))]
+        declined = [i.expert.name for i in db.session.scalars(select(Invitation).where(
+            Invitation.request_id == req_id, Invitation.status == "declined"))]
+    usage = staff(demo_app, "usage")
+    result = usage.get(f"/admin/drawrequest/export/result?id={req_id}")
+    assert result.status_code == 200
+    assert "filename*=UTF-8''" in result.headers["Content-Disposition"]
+    cells = {str(c.value) for ws in load_workbook(io.BytesIO(result.data)) for row in ws.iter_rows() for c in row if c.value}
+    assert all(name in cells for name in accepted)
+    assert not any(name in cells for name in declined)
+    assert usage.get(f"/admin/drawrequest/export/record?id={req_id}").status_code == 403
+    record = staff(demo_app, "supervisor").get(f"/admin/drawrequest/export/record?id={req_id}")
+    assert record.status_code == 200
+    text = " ".join(str(c.value) for ws in load_workbook(io.BytesIO(record.data)) for row in ws.iter_rows()
+                    for c in row if c.value)
+    assert number in text and "复核一致" in text and all(name in text for name in accepted + declined)
+    # An unreleased request's result is sealed from the usage unit.
+    with demo_app.app_context():
+        drawn = db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == "drawn"))
+    assert usage.get(f"/admin/drawrequest/export/result?id={drawn}").status_code == 403

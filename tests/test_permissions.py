@@ -38,6 +38,7 @@ ALLOWED: dict[str, set[str]] = {
     "drawrequest.create_view": {"usage"},
     "drawrequest.edit_view": {"usage"},
     "drawrequest.manage_view": {"usage", "bureau", "supervisor"},
+    "drawrequest.export_view": {"bureau", "supervisor"},  # the record form: see _url_for
     "drawrecord.index_view": {"bureau", "supervisor"},
     "drawrecord.record_view": {"bureau", "supervisor"},
     "outbox.index_view": {"bureau"},
@@ -99,6 +100,9 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
         return url.replace("<token>", "forged.token.value"), "GET"
     if endpoint == "portal.respond":
         return url.replace("<int:invitation_id>", "999999"), "POST"
+    if endpoint == "drawrequest.export_view":
+        released = db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == "released"))
+        return url.replace("<kind>", "record") + f"?id={released}", "GET"
     if endpoint == "drawrecord.record_view":
         return url + f"?id={db.session.scalar(select(DrawRecord.id).limit(1))}", "GET"
     if endpoint in ("drawrequest.edit_view", "drawrequest.manage_view"):

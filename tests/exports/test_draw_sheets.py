@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from exports.draw_sheets import (
-    RECORD_ONE_PAGE_MAX_EXPERTS, DrawExpertRow, DrawSheetData, draw_record_xlsx, draw_result_xlsx,
+    ONE_PAGE_MAX_EXPERTS, DrawExpertRow, DrawSheetData, draw_record_xlsx, draw_result_xlsx,
 )
 
 NAMES = ["王建国", "李晓梅", "张伟", "刘海峰", "陈静", "杨志强", "赵敏", "黄立新", "周文斌", "吴晓燕",
@@ -234,8 +234,8 @@ def test_result_freezes_and_repeats_the_table_header():
 # --- both ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind, experts, fit_height", [
-    ("result", 20, 0), ("record", 20, 1), ("record", RECORD_ONE_PAGE_MAX_EXPERTS, 1),
-    ("record", RECORD_ONE_PAGE_MAX_EXPERTS + 1, 0)])
+    ("result", 20, 1), ("result", ONE_PAGE_MAX_EXPERTS, 1), ("result", ONE_PAGE_MAX_EXPERTS + 1, 0),
+    ("record", 20, 1), ("record", ONE_PAGE_MAX_EXPERTS, 1), ("record", ONE_PAGE_MAX_EXPERTS + 1, 0)])
 def test_page_setup_is_a4_portrait_one_page_wide(kind, experts, fit_height):
     _, sheet = _sheet(BUILDERS[kind](_many(experts)))
     setup = sheet.page_setup
@@ -366,13 +366,14 @@ def _pdf_text(path) -> str:
 
 def test_libreoffice_prints_each_on_one_a4_page(tmp_path):
     long_values = dataclasses.replace(
-        _many(RECORD_ONE_PAGE_MAX_EXPERTS),
+        _many(ONE_PAGE_MAX_EXPERTS),
         place="绍兴市越城区某某路 88 号绍兴市科技创新服务中心大楼三楼第一会议室（请从北门进入）",
         conditions=SAMPLE.conditions + [("活动时间", SAMPLE.time)],
         draws=SAMPLE.draws + [("补充抽取 #3", "2026-12-04 09:12:40 操作人 张楚奇 原因：专家临时回避，备选已用尽")])
     pdfs = _to_pdf(tmp_path, {
         "result": draw_result_xlsx(SAMPLE),
-        "result-25": draw_result_xlsx(_many(25)),
+        "result-20-accepted": draw_result_xlsx(_many(20)),
+        "result-25-accepted": draw_result_xlsx(_many(ONE_PAGE_MAX_EXPERTS)),
         "record": draw_record_xlsx(SAMPLE),
         "record-25": draw_record_xlsx(long_values),
     })
@@ -390,8 +391,13 @@ def test_libreoffice_prints_each_on_one_a4_page(tmp_path):
         assert "4317" not in result_text and SAMPLE.seed[:16] not in result_text
 
 
-def test_libreoffice_lets_a_long_record_flow_over_pages_one_page_wide(tmp_path):
-    pdfs = _to_pdf(tmp_path, {"record-80": draw_record_xlsx(_many(80))})
-    pages, size = _pdf_info(pdfs["record-80"])
-    assert pages >= 2
-    assert "(A4)" in size and size.strip().startswith("595"), size
+def test_libreoffice_lets_long_lists_flow_over_pages_one_page_wide_with_the_header_repeated(tmp_path):
+    pdfs = _to_pdf(tmp_path, {"result-80": draw_result_xlsx(_many(80)), "record-80": draw_record_xlsx(_many(80))})
+    for stem, pdf in pdfs.items():
+        pages, size = _pdf_info(pdf)
+        assert pages >= 2, stem
+        assert "(A4)" in size and size.strip().startswith("595"), f"{stem}: {size}"
+        if shutil.which("pdftotext"):
+            page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout
+            assert "姓名" in page2 and "工作单位" in page2, f"{stem}: no table header on page 2"
