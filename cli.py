@@ -150,6 +150,31 @@ def register_commands(app: Flask) -> None:
         sent, failed = send_pending()
         click.echo(f"发送 {sent} 封，失败待重试 {failed} 封")
 
+    export_cli = AppGroup("export", help="导出")
+
+    @export_cli.command("leadership")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件")
+    @click.option("--year", type=int, default=None, help="统计年度，默认今年")
+    @click.option("--district", default=None, help="区县代码（如 keqiao）或 outside")
+    def export_leadership(out, year, district):
+        """The leadership statistics workbook."""
+        from datetime import date
+        from types import SimpleNamespace
+
+        from models import utcnow
+        from operations.exports import leadership_workbook
+        from web.filters import local_dt
+
+        year = year or date.today().year
+        scope = f"年度：{year}；地域：{district or '全部'}"
+        who = SimpleNamespace(name="系统（命令行导出）", username="cli", id=None)
+        payload, rows = leadership_workbook(who, year, district, scope, local_dt(utcnow()))
+        with open(out, "wb") as fh:
+            fh.write(payload)
+        db.session.commit()
+        click.echo(f"已导出 {out}（{scope}，在库专家 {rows} 人）")
+
+    app.cli.add_command(export_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(draws_cli)
     app.cli.add_command(seed)

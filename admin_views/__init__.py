@@ -15,6 +15,7 @@ def build_admin(app) -> Admin:
     from admin_views.audit import AuditEntryView
     from admin_views.base import HomeView
     from admin_views.changes import ChangeRequestView
+    from admin_views.dashboard import DashboardView
     from admin_views.draws import DrawRecordView, DrawRequestView
     from admin_views.experts import ExpertView
     from admin_views.organizations import DepartmentView, OrganizationView
@@ -31,6 +32,7 @@ def build_admin(app) -> Admin:
         theme=Bootstrap4Theme(base_template="admin/app_base.html", swatch="default", fluid=True),
     )
     s = db  # Flask-Admin 2.x takes the Flask-SQLAlchemy object
+    admin.add_view(DashboardView(name="统计分析", endpoint="dashboard"))
     admin.add_view(ExpertView(Expert, s, name="专家", endpoint="expert", category="专家管理"))
     admin.add_view(ChangeRequestView(ChangeRequest, s, name="信息变更", endpoint="change", category="专家管理"))
     admin.add_view(DrawRequestView(DrawRequest, s, name="抽取申请", endpoint="drawrequest", category="专家抽取"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, flash, has_request_context, redirect, request, url_for
-from flask_admin import AdminIndexView, expose
+from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from sqlalchemy import inspect
@@ -96,6 +96,7 @@ class RoleView(ModelView):
             "form_xlsx_view": self.can_view_details,
             "invite_view": self.can_create,
             "exit_view": self.can_create,  # the bureau only
+            "roster_view": user_role() in ("bureau", "unit", "dept", "leader"),
             "export": self.can_export,
             # Inline editing would bypass form validation and row rules: never offered.
             "ajax_update": False,
@@ -150,6 +151,21 @@ class RoleView(ModelView):
         log.exception("admin view error")
         flash("保存失败：系统错误，已记录，请联系管理员。", "error")
         return True
+
+
+class RoleBaseView(BaseView):
+    """A custom (non-model) page open only to `roles`."""
+
+    roles: frozenset[str] = frozenset()
+
+    def is_accessible(self) -> bool:
+        return user_role() in self.roles
+
+    def is_visible(self) -> bool:
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        return deny(name)
 
 
 class HomeView(AdminIndexView):

@@ -113,6 +113,7 @@ class ExpertView(RoleView):
     ]
 
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".review_view", title="审核")]
+    list_template = "admin/expert_list.html"
     inline_models = [(ExpertAvoidance, {
         "form_columns": ["id", "kind", "name", "credit_code", "reason"],
         "form_choices": {"kind": [("unit", "单位"), ("person", "个人")]},
@@ -344,3 +345,21 @@ class ExpertView(RoleView):
                 flash(str(e), "error")
                 expert = self.get_one(request.args.get("id"))
         return self.render("admin/expert_exit.html", expert=expert, reasons=EXIT_REASONS, form_values=request.form)
+
+    @expose("/roster.xlsx")
+    def roster_view(self):
+        """The list as it is filtered now, as a printable roster (masked by role, audited)."""
+        from operations.rosters import roster_response
+
+        view_args = self._get_list_extra_args()
+        sort_column = self._get_column_by_idx(view_args.sort)
+        sort_field = sort_column[0] if sort_column is not None else None
+        _count, query = self.get_list(0, sort_field, view_args.sort_desc, view_args.search, view_args.filters,
+                                      execute=False, page_size=0)  # 0: no page limit
+        parts = []
+        if view_args.search:
+            parts.append(f"搜索“{view_args.search}”")
+        for index, _name, value in view_args.filters or []:
+            flt = self._filters[index]
+            parts.append(f"{flt.name}{flt.operation()}“{value}”")
+        return roster_response(query, current_user, "；".join(parts) or "全部（本人管理范围内）")

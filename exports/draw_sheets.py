@@ -7,8 +7,11 @@
   draw (conditions, executions, pool, seed, exclusions, every expert and the
   answers), the check, and the two signature lines.
 
-Both print on A4 portrait, one page wide. Every value is written with
-``write_string``: text that looks like a formula (``=HYPERLINK(...)``) stays text.
+Both print on A4 portrait, one page wide; up to ONE_PAGE_MAX_EXPERTS experts on
+one page (scaled down if need be), more flow over further pages with the table's
+header repeated. Every row has an explicit height, estimated from its wrapped text,
+because LibreOffice does not autofit. Every value is written with ``write_string``:
+text that looks like a formula (``=HYPERLINK(...)``) stays text.
 """
 from __future__ import annotations
 

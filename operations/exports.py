@@ -134,3 +134,23 @@ def draw_sheet_response(req, user, kind: str) -> Response:
     audit.record("export_draw_" + kind, req, user=user, rows=len(data.experts))
     db.session.commit()
     return xlsx_response(payload, f"{name}_{req.number}.xlsx")
+
+
+def leadership_workbook(user, year: int, district: str | None, scope: str, stamp: str) -> tuple[bytes, int]:
+    """The statistics workbook and how many experts it covers; audited with its filter (not committed)."""
+    from exports.leadership import LeadershipData, Table, leadership_xlsx
+    from operations.statistics import figures, key_figures, tables
+
+    f = figures(year, district)
+    data = LeadershipData(title=f"绍兴市科技专家库统计报表（{year}年）", key_figures=key_figures(f), scope=scope,
+                          exported_by=user.name, exported_at=stamp, tables=[Table(**t) for t in tables(f, scope)])
+    audit.record("export_leadership", user=user if getattr(user, "id", None) else None,
+                 username=user.username, filter=scope, rows=f["in_library"])
+    return leadership_xlsx(data), f["in_library"]
+
+
+def leadership_response(user, year: int, district: str | None, scope: str) -> Response:
+    """The statistics workbook as a download for the leader or the bureau."""
+    payload, _rows = leadership_workbook(user, year, district, scope, local_dt(utcnow()))
+    db.session.commit()
+    return xlsx_response(payload, f"专家库统计报表_{year}.xlsx")

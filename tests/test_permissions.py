@@ -31,6 +31,9 @@ ALLOWED: dict[str, set[str]] = {
     "expert.form_xlsx_view": {"bureau", "unit", "dept"},
     "expert.invite_view": {"bureau"},
     "expert.exit_view": {"bureau"},
+    "expert.roster_view": {"bureau", "unit", "dept", "leader"},
+    "dashboard.index": {"leader", "bureau"},
+    "dashboard.workbook": {"leader", "bureau"},
     "portal.reapply": {"expert"},
     "portal.leave": {"expert"},
     "portal.respond": {"expert"},  # then row-scoped: see ROW_SCOPED

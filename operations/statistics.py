@@ -1,0 +1,160 @@
+"""Leadership figures: counted in SQL, grouped in a handful of queries, returned as plain tables."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from models import (Discipline, DrawRecord, DrawRequest, Expert, Invitation, Organization, ReferenceItem, db)
+from models.experts import EXPERT_STATUSES
+from rules.conflicts import age_band
+from rules.eligibility import TITLE_LEVELS, age_on
+
+IN_LIBRARY = ("admitted", "dormant")
+AGE_BANDS = ["<40", "40-49", "50-59", "60+"]
+AGE_LABELS = {"<40": "40岁以下", "40-49": "40–49岁", "50-59": "50–59岁", "60+": "60岁及以上", None: "未知"}
+
+
+def _district_filter(query, district: str | None):
+    """Limit to experts whose unit is in one district ('outside' = outside Shaoxing)."""
+    if not district:
+        return query
+    if district == "outside":
+        return query.where(Organization.in_shaoxing.is_(False))
+    return query.where(Organization.district_id.in_(
+        select(ReferenceItem.id).where(ReferenceItem.kind == "district", ReferenceItem.code == district)))
+
+
+def _experts(district):
+    return _district_filter(select(Expert).join(Organization, Expert.organization_id == Organization.id), district)
+
+
+def figures(year: int, district: str | None = None) -> dict:
+    """Every figure of the workbook and the dashboard."""
+    start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    in_library = _experts(district).where(Expert.status.in_(IN_LIBRARY)).subquery()
+
+    first = aliased(Discipline)
+    by_discipline = db.session.execute(
+        select(func.coalesce(first.name, Discipline.name), func.count())
+        .select_from(in_library).join(Discipline, Discipline.id == in_library.c.primary_discipline_id)
+        .outerjoin(first, first.id == Discipline.parent_id)
+        .group_by(func.coalesce(first.name, Discipline.name)).order_by(func.count().desc())).all()
+    district_item = aliased(ReferenceItem)
+    by_district = db.session.execute(
+        select(Organization.in_shaoxing, district_item.name, func.count()).select_from(in_library)
+        .join(Organization, Organization.id == in_library.c.organization_id)
+        .outerjoin(district_item, district_item.id == Organization.district_id)
+        .group_by(Organization.in_shaoxing, district_item.name)).all()
+    districts = Counter()
+    for inside, name, n in by_district:
+        districts[(name or "市内（未注明区县）") if inside else "绍兴市外"] += n
+    by_title = dict(db.session.execute(select(in_library.c.title_level, func.count())
+                                       .group_by(in_library.c.title_level)).all())
+    unit_type = aliased(ReferenceItem)
+    by_unit_type = db.session.execute(
+        select(func.coalesce(unit_type.name, "未注明"), func.count()).select_from(in_library)
+        .join(Organization, Organization.id == in_library.c.organization_id)
+        .outerjoin(unit_type, unit_type.id == Organization.unit_type_id)
+        .group_by(func.coalesce(unit_type.name, "未注明")).order_by(func.count().desc())).all()
+    today = date(year, 12, 31) if year < date.today().year else date.today()
+    ages = Counter()
+    for birth, month in db.session.execute(select(in_library.c.birth_date, in_library.c.birth_month)):
+        day = birth or month
+        ages[age_band(age_on(day, today)) if day else None] += 1
+    by_status = dict(db.session.execute(_district_filter(
+        select(Expert.status, func.count()).join(Organization, Expert.organization_id == Organization.id),
+        district).group_by(Expert.status)).all())
+
+    admitted_rows = db.session.execute(_district_filter(
+        select(Expert.admitted_on).join(Organization, Expert.organization_id == Organization.id), district)
+        .where(Expert.admitted_on >= start.date(), Expert.admitted_on < end.date())).scalars().all()
+    admissions = Counter(d.month for d in admitted_rows)
+
+    # Draws: executions by month; answers, attendance and ratings of the year's invitations.
+    draw_months = Counter(r.month for r in db.session.scalars(
+        select(DrawRecord.created_at).where(DrawRecord.created_at >= start, DrawRecord.created_at < end)))
+    inv_rows = db.session.execute(
+        select(DrawRequest.start_at, Invitation.status, Invitation.attendance, Invitation.rating, Invitation.fee,
+               Invitation.expert_id, Organization.name.label("usage_unit"))
+        .join(DrawRequest, Invitation.request_id == DrawRequest.id)
+        .join(Organization, DrawRequest.organization_id == Organization.id)
+        .where(DrawRequest.start_at >= start, DrawRequest.start_at < end)).all()
+    monthly = {m: {"answered": 0, "declined": 0, "recorded": 0, "absent": 0, "ratings": []} for m in range(1, 13)}
+    fees: dict[str, list] = {}
+    exposure = Counter()
+    for row in inv_rows:
+        m = monthly[row.start_at.month]
+        if row.status in ("accepted", "declined", "conflict", "expired"):
+            m["answered"] += 1
+            m["declined"] += row.status in ("declined", "expired")
+        if row.attendance:
+            m["recorded"] += 1
+            m["absent"] += row.attendance != "attended"
+        if row.rating:
+            m["ratings"].append(row.rating)
+        if row.status == "accepted":
+            exposure[row.expert_id] += 1
+            fee = fees.setdefault(row.usage_unit, [0.0, 0])
+            fee[0] += float(row.fee or 0)
+            fee[1] += 1
+    in_library_ids = db.session.scalars(select(in_library.c.id)).all()
+    distribution = Counter(exposure.get(i, 0) for i in in_library_ids)
+    top = exposure.most_common(10)
+    names = {e.id: e for e in db.session.scalars(select(Expert).where(Expert.id.in_([i for i, _ in top])))}
+    ratings = [r for m in monthly.values() for r in m["ratings"]]
+    return {
+        "in_library": len(in_library_ids),
+        "active": by_status.get("admitted", 0), "dormant": by_status.get("dormant", 0),
+        "admitted_this_year": len(admitted_rows), "draws": sum(draw_months.values()),
+        "engagements": sum(exposure.values()),
+        "average_rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
+        "fees_total": round(sum(f[0] for f in fees.values()), 2),
+        "by_discipline": [[name, n] for name, n in by_discipline],
+        "by_district": sorted(([k, v] for k, v in districts.items()), key=lambda r: -r[1]),
+        "by_title": [[label, by_title.get(code, 0)] for code, (label, _r) in TITLE_LEVELS.items() if by_title.get(code)],
+        "by_age": [[AGE_LABELS[b], ages.get(b, 0)] for b in AGE_BANDS + [None] if ages.get(b)],
+        "by_unit_type": [[name, n] for name, n in by_unit_type],
+        "by_status": [[EXPERT_STATUSES[s], by_status[s]] for s in EXPERT_STATUSES if by_status.get(s)],
+        "admissions": [[f"{month}月", admissions.get(month, 0)] for month in range(1, 13)],
+        "draws_monthly": [[f"{month}月", draw_months.get(month, 0),
+                           (m["declined"] / m["answered"]) if m["answered"] else 0.0,
+                           (m["absent"] / m["recorded"]) if m["recorded"] else 0.0,
+                           round(sum(m["ratings"]) / len(m["ratings"]), 2) if m["ratings"] else 0.0]
+                          for month, m in monthly.items()],
+        "fees": sorted(([unit, round(v[0], 2), v[1]] for unit, v in fees.items()), key=lambda r: -r[1]),
+        "exposure": [[f"{k}次", distribution[k]] for k in sorted(distribution)],
+        "top_drawn": [[names[i].name, names[i].organization.name if names[i].organization else "", n] for i, n in top],
+    }
+
+
+def tables(f: dict, scope: str) -> list[dict]:
+    """The workbook's sheets, as plain dicts for exports.leadership.Table."""
+    def t(sheet, title, headers, rows, chart, value_columns, percent_columns=()):
+        return {"sheet": sheet, "title": title, "headers": headers, "rows": rows, "chart": chart,
+                "value_columns": list(value_columns), "percent_columns": list(percent_columns), "note": scope}
+
+    return [
+        t("按学科", "在库专家按学科（一级）分布", ["学科", "人数"], f["by_discipline"], "bar", [1]),
+        t("按地区", "在库专家按区、县（市）及市内外分布", ["地区", "人数"], f["by_district"], "column", [1]),
+        t("按职称", "在库专家按职称级别分布", ["职称级别", "人数"], f["by_title"], "pie", [1]),
+        t("按年龄", "在库专家按年龄段分布", ["年龄段", "人数"], f["by_age"], "column", [1]),
+        t("按单位类型", "在库专家按单位类型分布", ["单位类型", "人数"], f["by_unit_type"], "bar", [1]),
+        t("按状态", "全部专家按状态分布", ["状态", "人数"], f["by_status"], "pie", [1]),
+        t("入库月度", "每月新入库专家", ["月份", "入库人数"], f["admissions"], "column", [1]),
+        t("抽取月度", "每月抽取次数、拒绝率、缺席率与平均评分", ["月份", "抽取次数", "拒绝率", "缺席率", "平均评分"],
+          f["draws_monthly"], "line", [1, 2, 3], [2, 3]),
+        t("劳务费", "各使用单位支付的专家劳务费", ["使用单位", "劳务费（元）", "受聘人次"], f["fees"], "bar", [1]),
+        t("抽取频次", "专家本年度受聘次数分布", ["受聘次数", "专家人数"], f["exposure"], "column", [1]),
+        t("最常抽中", "本年度受聘次数最多的专家", ["姓名", "工作单位", "受聘次数"], f["top_drawn"], "bar", [2]),
+    ]
+
+
+def key_figures(f: dict) -> list[tuple[str, str]]:
+    return [("在库专家", f"{f['in_library']:,}"), ("其中活跃", f"{f['active']:,}"), ("休眠", f"{f['dormant']:,}"),
+            ("本年新入库", f"{f['admitted_this_year']:,}"), ("本年抽取次数", f"{f['draws']:,}"),
+            ("本年受聘人次", f"{f['engagements']:,}"),
+            ("平均评分", "—" if f["average_rating"] is None else f"{f['average_rating']:.2f}"),
+            ("本年劳务费合计（元）", f"{f['fees_total']:,.2f}")]
