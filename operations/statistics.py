@@ -55,10 +55,10 @@ def figures(year: int, district: str | None = None) -> dict:
                                        .group_by(in_library.c.title_level)).all())
     unit_type = aliased(ReferenceItem)
     by_unit_type = db.session.execute(
-        select(func.coalesce(unit_type.name, "未注明"), func.count()).select_from(in_library)
+        select(unit_type.name, func.count()).select_from(in_library)
         .join(Organization, Organization.id == in_library.c.organization_id)
         .outerjoin(unit_type, unit_type.id == Organization.unit_type_id)
-        .group_by(func.coalesce(unit_type.name, "未注明")).order_by(func.count().desc())).all()
+        .group_by(unit_type.name).order_by(func.count().desc())).all()
     today = date(year, 12, 31) if year < date.today().year else date.today()
     ages = Counter()
     for birth, month in db.session.execute(select(in_library.c.birth_date, in_library.c.birth_month)):
@@ -116,7 +116,7 @@ def figures(year: int, district: str | None = None) -> dict:
         "by_district": sorted(([k, v] for k, v in districts.items()), key=lambda r: -r[1]),
         "by_title": [[label, by_title.get(code, 0)] for code, (label, _r) in TITLE_LEVELS.items() if by_title.get(code)],
         "by_age": [[AGE_LABELS[b], ages.get(b, 0)] for b in AGE_BANDS + [None] if ages.get(b)],
-        "by_unit_type": [[name, n] for name, n in by_unit_type],
+        "by_unit_type": [[name or "未注明", n] for name, n in by_unit_type],
         "by_status": [[EXPERT_STATUSES[s], by_status[s]] for s in EXPERT_STATUSES if by_status.get(s)],
         "admissions": [[f"{month}月", admissions.get(month, 0)] for month in range(1, 13)],
         "draws_monthly": [[f"{month}月", draw_months.get(month, 0),
