@@ -51,7 +51,7 @@ def floor_export() -> None:
     wb = xlsxwriter.Workbook(out, {"constant_memory": True})
     ws = wb.add_worksheet()
     for r in range(n):
-        for c in range(17):
+        for c in range(13):
             ws.write_string(r, c, "绍兴市科技专家库")
     wb.close()
     print(n)

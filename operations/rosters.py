@@ -28,7 +28,6 @@ FULL_NUMBERS = {
 def _rows(query, role: str):
     full = FULL_NUMBERS.get(role, set())
     batch = query.options(joinedload(Expert.organization).joinedload(Organization.district),
-                          joinedload(Expert.organization).joinedload(Organization.department),
                           joinedload(Expert.primary_discipline)).yield_per(2000)
     for e in batch:
         org = e.organization
@@ -38,9 +37,9 @@ def _rows(query, role: str):
             e.birth_month.strftime("%Y-%m") if e.birth_month else "",
             TITLE_LEVELS.get(e.title_level, ("",))[0], e.title_name,
             org.name if org else "", (org.district.name if org and org.district else ("市外" if org else "")),
-            org.department.name if org and org.department else "", str(e.primary_discipline or ""),
-            EXPERT_TYPES.get(e.expert_type, ""), e.mobile if "mobile" in full else mask_mobile(e.mobile),
-            e.email, e.bank_name, e.bank_account if "bank_account" in full else mask_bank_account(e.bank_account),
+            str(e.primary_discipline or ""), EXPERT_TYPES.get(e.expert_type, ""),
+            e.mobile if "mobile" in full else mask_mobile(e.mobile),
+            e.bank_account if "bank_account" in full else mask_bank_account(e.bank_account),
             EXPERT_STATUSES.get(e.status, e.status),
         ]
 
