@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from werkzeug.datastructures import FileStorage
 
-from models import Expert, ExpertFile, UploadedFile, db
+from models import Expert, ExpertExit, ExpertFile, UploadedFile, db
 from operations import audit
 from rules.uploads import MAX_BYTES, check_upload
 
@@ -41,7 +41,8 @@ def store_upload(storage: FileStorage, user) -> UploadedFile:
 
 def expert_of_file(file_id: int) -> Expert | None:
     """The expert whose record a file belongs to (reading rights follow that expert)."""
-    linked = select(ExpertFile.expert_id).where(ExpertFile.file_id == file_id)
+    linked = select(ExpertFile.expert_id).where(ExpertFile.file_id == file_id).union(
+        select(ExpertExit.expert_id).where(ExpertExit.file_id == file_id))
     return db.session.scalar(select(Expert).where(or_(
         Expert.title_certificate_id == file_id, Expert.stamped_form_id == file_id, Expert.id.in_(linked))))
 
