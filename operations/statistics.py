@@ -73,9 +73,11 @@ def figures(year: int, district: str | None = None) -> dict:
         .where(Expert.admitted_on >= start.date(), Expert.admitted_on < end.date())).scalars().all()
     admissions = Counter(d.month for d in admitted_rows)
 
-    # Draws: executions by month; answers, attendance and ratings of the year's invitations.
+    # Draws, answers, attendance and ratings all by the month the activity starts, so that a row's
+    # rates belong to the draws counted on it (a draw in November for a December review counts in December).
     draw_months = Counter(r.month for r in db.session.scalars(
-        select(DrawRecord.created_at).where(DrawRecord.created_at >= start, DrawRecord.created_at < end)))
+        select(DrawRequest.start_at).join(DrawRecord, DrawRecord.request_id == DrawRequest.id)
+        .where(DrawRequest.start_at >= start, DrawRequest.start_at < end)))
     inv_rows = db.session.execute(
         select(DrawRequest.start_at, Invitation.status, Invitation.attendance, Invitation.rating, Invitation.fee,
                Invitation.expert_id, Organization.name.label("usage_unit"))
@@ -122,7 +124,7 @@ def figures(year: int, district: str | None = None) -> dict:
         "draws_monthly": [[f"{month}月", draw_months.get(month, 0),
                            (m["declined"] / m["answered"]) if m["answered"] else 0.0,
                            (m["absent"] / m["recorded"]) if m["recorded"] else 0.0,
-                           round(sum(m["ratings"]) / len(m["ratings"]), 2) if m["ratings"] else 0.0]
+                           round(sum(m["ratings"]) / len(m["ratings"]), 2) if m["ratings"] else None]
                           for month, m in monthly.items()],
         "fees": sorted(([unit, round(v[0], 2), v[1]] for unit, v in fees.items()), key=lambda r: -r[1]),
         "exposure": [[f"{k}次", distribution[k]] for k in sorted(distribution)],

@@ -50,3 +50,57 @@ def test_the_district_filter_limits_every_expert_figure(demo_app):
                     and e.organization.district.code == "keqiao" and e.organization.in_shaoxing]
         assert f["in_library"] == len(expected)
         assert dict(f["by_district"]) == {"柯桥区": len(expected)}
+
+
+def test_the_workbook_download_and_the_command_agree_with_the_figures(demo_app, tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+
+    from models import AuditEntry
+
+    year = date.today().year
+    response = staff(demo_app, "leader").get(f"/admin/dashboard/leadership.xlsx?year={year}&district=keqiao")
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.data))
+    with demo_app.app_context():
+        f = figures(year, "keqiao")
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export_leadership"))
+        assert json.loads(entry.detail)["rows"] == f["in_library"] and "柯桥区" in json.loads(entry.detail)["filter"]
+    rows = {ws.title: [[c.value for c in r] for r in ws.iter_rows(min_row=5)] for ws in wb.worksheets[1:]}
+    assert rows["按学科"] == f["by_discipline"]
+    assert rows["按地区"] == f["by_district"]
+    assert [r[:2] for r in rows["入库月度"]] == f["admissions"]
+    for ws in wb.worksheets[1:]:
+        assert len(ws._charts) == (1 if rows[ws.title] else 0), ws.title
+    out = tmp_path / "leader.xlsx"
+    result = demo_app.test_cli_runner().invoke(args=["export", "leadership", "--out", str(out), "--year", str(year)])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(out)["封面"]["B2"].value == f"绍兴市科技专家库统计报表（{year}年）"
+
+
+def test_monthly_draw_rows_count_draws_and_rates_of_the_same_activities(demo_app):
+    """Each month's row counts the draws for activities starting that month and the rates of their invitations."""
+    from models import DrawRecord
+
+    year = date.today().year
+    with demo_app.app_context():
+        f = figures(year)
+        records = [r for r in db.session.scalars(select(DrawRecord)) if r.request.start_at.year == year]
+        assert records, "the demo data has draws this year"
+        draws = Counter(r.request.start_at.month for r in records)
+        invitations = [i for i in db.session.scalars(select(Invitation)) if i.request.start_at.year == year]
+        for month in range(1, 13):
+            label, count, decline, absence, rating = f["draws_monthly"][month - 1]
+            assert (label, count) == (f"{month}月", draws.get(month, 0))
+            answered = [i for i in invitations if i.request.start_at.month == month
+                        and i.status in ("accepted", "declined", "conflict", "expired")]
+            declined = [i for i in answered if i.status in ("declined", "expired")]
+            assert decline == pytest.approx(len(declined) / len(answered) if answered else 0.0)
+            recorded = [i for i in invitations if i.request.start_at.month == month and i.attendance]
+            absent = [i for i in recorded if i.attendance != "attended"]
+            assert absence == pytest.approx(len(absent) / len(recorded) if recorded else 0.0)
+            rated = [i.rating for i in invitations if i.request.start_at.month == month and i.rating]
+            assert rating == (round(sum(rated) / len(rated), 2) if rated else None)
+            if count == 0:
+                assert not answered and not recorded, f"{label}: rates on a month without draws"
