@@ -41,6 +41,28 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _data_key(instance: Path) -> str:
+    """DATA_KEY (base64 of 32 bytes) from the environment, else one generated once under instance/."""
+    from models.encrypted import DataKey
+
+    if os.environ.get("DATA_KEY"):
+        return os.environ["DATA_KEY"]
+    path = instance / "data_key"
+    if not path.exists():
+        path.write_text(DataKey.generate())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _previous_data_keys(instance: Path) -> list[str]:
+    """Keys still readable: the one being rotated away from, and one an interrupted rotation left."""
+    keys = [os.environ["DATA_KEY_PREVIOUS"]] if os.environ.get("DATA_KEY_PREVIOUS") else []
+    pending = instance / "data_key.new"
+    if pending.exists():
+        keys.append(pending.read_text().strip())
+    return keys
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config from the environment with embedded defaults, then overrides."""
     app = Flask(__name__, instance_path=str(HERE / "instance"))
@@ -51,6 +73,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         SQLALCHEMY_DATABASE_URI=overrides.pop("SQLALCHEMY_DATABASE_URI", None)
         or _database_url(instance),
         SECRET_KEY=overrides.pop("SECRET_KEY", None) or _secret_key(instance),
+        DATA_KEY=overrides.pop("DATA_KEY", None) or _data_key(instance),
+        DATA_KEY_PREVIOUS=overrides.pop("DATA_KEY_PREVIOUS", None) or _previous_data_keys(instance),
         UPLOAD_DIR=os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
@@ -70,9 +94,15 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAIL_FROM=os.environ.get("MAIL_FROM", "expertlib@localhost"),
         BASE_URL=os.environ.get("BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
         LOCKOUT_MINUTES=15,
+        DRAW_YEARLY_CAP=int(os.environ.get("DRAW_YEARLY_CAP", "10")),  # engagements per expert per year (§12)
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
     app.config.update(overrides)
+    from models.encrypted import DataKey, use_key
+
+    # Identity and bank numbers are sealed with the data key (models/encrypted.py).
+    use_key(DataKey.from_text(app.config["DATA_KEY"]),
+            *(DataKey.from_text(k) for k in app.config["DATA_KEY_PREVIOUS"]))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(HERE / "migrations"), render_as_batch=True)
@@ -85,7 +115,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        """The user whose id and current session token are in the session (User.get_id).
+
+        A session from before a logout or a password change carries an old token: refused.
+        """
+        key, sep, token = (user_id or "").partition(":")
+        if not sep or not key.isdigit():
+            return None
+        user = db.session.get(User, int(key))
+        if user is None or not user.matches_session(token):
+            return None
+        return user
 
     from web.auth import bp as auth_bp
     from web.files import bp as files_bp
@@ -93,6 +133,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.public import bp as public_bp
     from web.errors import register_error_pages
     from web.filters import register_filters
+    from web.security import register_security_headers
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
@@ -100,6 +141,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     register_error_pages(app)
     register_filters(app)
+    register_security_headers(app)
 
     from admin_views import build_admin
 

@@ -77,6 +77,48 @@ def register_commands(app: Flask) -> None:
             sys.exit(1)
         click.echo(f"审计日志校验通过：共 {count} 条，哈希链完整")
 
+    keys_cli = AppGroup("keys", help="数据密钥（证件号码、银行账号加密）")
+
+    @keys_cli.command("rotate")
+    def keys_rotate():
+        """Seal everything under a new key (or, with DATA_KEY set anew, under it); one transaction."""
+        import os
+        from pathlib import Path
+
+        from models.encrypted import DataKey, use_key
+        from operations.data_key import reseal_all
+
+        instance = Path(app.instance_path)
+        from_env = bool(os.environ.get("DATA_KEY"))
+        if from_env:
+            # The operator set DATA_KEY to the new key and DATA_KEY_PREVIOUS to the old one.
+            counts = reseal_all()
+            db.session.commit()
+        else:
+            # The new key is written beside the old first: if this stops half-way, both stay readable.
+            new = DataKey.generate()
+            pending = instance / "data_key.new"
+            pending.write_text(new)
+            pending.chmod(0o600)
+            old = DataKey.from_text(app.config["DATA_KEY"])
+            use_key(DataKey.from_text(new), old, *(DataKey.from_text(k) for k in app.config["DATA_KEY_PREVIOUS"]))
+            counts = reseal_all()
+            db.session.commit()
+            os.replace(pending, instance / "data_key")
+        summary = "，".join(f"{k} {v} 条" for k, v in counts.items())
+        click.echo(f"已用新密钥重新加密：{summary}")
+        if from_env:
+            click.echo("现可从环境中去掉 DATA_KEY_PREVIOUS。")
+
+    @keys_cli.command("generate")
+    def keys_generate():
+        """Print a new random data key (base64), for DATA_KEY."""
+        from models.encrypted import DataKey
+
+        click.echo(DataKey.generate())
+
+    app.cli.add_command(keys_cli)
+
     @app.cli.command("lifecycle")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                   help="按指定日期运行（演练或补跑用），默认今天")
@@ -96,7 +138,7 @@ def register_commands(app: Flask) -> None:
         now = datetime.combine(day, time(0, 0)) if today else utcnow()
         expired = expire_invitations(now)
         reminded = remind_deadlines(now)
-        clock = run_activity_clock(day)
+        clock = run_activity_clock(day, now)
         if admitted or expired or reminded or any(clock.values()):
             audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted,
                          invitations_expired=expired, reminders=reminded, **clock)

@@ -22,6 +22,7 @@ def build_admin(app) -> Admin:
     from admin_views.reference import DisciplineView, ReferenceItemView
     from admin_views.outbox import OutboxView
     from admin_views.users import UserView
+    from web.security import csp_nonce
 
     admin = Admin(
         app,
@@ -30,6 +31,8 @@ def build_admin(app) -> Admin:
         # Our copy of Flask-Admin's zh_Hans_CN catalog: the shipped .mo lacks some strings.
         translations_path=str(Path(__file__).resolve().parent.parent / "translations"),
         theme=Bootstrap4Theme(base_template="admin/app_base.html", swatch="default", fluid=True),
+        # Flask-Admin's own <script> tags carry this request's nonce (web/security.py).
+        csp_nonce_generator=csp_nonce,
     )
     s = db  # Flask-Admin 2.x takes the Flask-SQLAlchemy object
     admin.add_view(DashboardView(name="统计分析", endpoint="dashboard"))

@@ -13,11 +13,13 @@ from wtforms import ValidationError
 
 from models import db
 from operations import audit
+from web.inputs import MAX_ID, parse_id
 
 log = logging.getLogger(__name__)
 
 # Values never copied into the audit log: only the fact that they changed.
-SECRET_FIELDS = {"id_number", "bank_account", "mobile", "password_hash"}
+SECRET_FIELDS = {"id_number", "id_number_hash", "bank_account", "mobile", "password_hash",
+                 "session_token"}
 
 
 def user_role() -> str | None:
@@ -106,6 +108,18 @@ class RoleView(ModelView):
         if not needed.get(name, True):
             abort(403)
         return None
+
+    def _get_list_extra_args(self):
+        """?page=-1 or a page past any real list would reach the database as a bad OFFSET: show page 1."""
+        args = super()._get_list_extra_args()
+        if not 0 <= (args.page or 0) <= MAX_ID // 1000:
+            args.page = 0
+        return args
+
+    def get_one(self, id):
+        """None (Flask-Admin's "record does not exist") for an id that is not a valid key, e.g. ?id=abc."""
+        key = parse_id(id)
+        return None if key is None else super().get_one(str(key))
 
     # Hooks: every change is audited in the same transaction as the change itself.
     def edit_form(self, obj=None):

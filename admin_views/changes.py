@@ -14,6 +14,7 @@ from operations.profile import change_rows
 from rules import InvalidInput
 from rules.changes import CHANGE_ACTIONS, CHANGE_STATES, CHANGE_TRANSITIONS
 from web.filters import local_dt
+from web.inputs import parse_id
 
 
 def change_scope(user):
@@ -52,9 +53,10 @@ class ChangeRequestView(RoleView):
         return super().get_count_query().where(change_scope(current_user))
 
     def get_one(self, id):
-        if not str(id).isdigit():
+        key = parse_id(id)
+        if key is None:
             abort(404)
-        change = db.session.scalar(select(ChangeRequest).where(ChangeRequest.id == int(id),
+        change = db.session.scalar(select(ChangeRequest).where(ChangeRequest.id == key,
                                                                change_scope(current_user)))
         if change is None:
             abort(404)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -11,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy import false, select, true
 from wtforms import ValidationError
 from wtforms.fields import DateTimeLocalField, SelectField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import RoleView, user_role
-from forms.validators import RuleCheck
+from forms.validators import IntRange, RuleCheck
 from models import (Discipline, DrawRecord, DrawRequest, Expert, Invitation, ProjectMember, RequestAvoidance,
                     SpecialExpert, db, local_now)
 from models.draws import ACTIVITY_TYPES, ATTENDANCE, INVITATION_STATES, REQUEST_STATES
@@ -23,11 +22,22 @@ from rules import InvalidInput
 from rules.conflicts import EXCLUSION_REASONS
 from rules.credit_code import validate_credit_code
 from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
+from rules.feedback import parse_fee, parse_rating
 from rules.masking import mask_mobile
 from web.filters import local_dt
+from web.inputs import get_by_id, parse_id
 
 REGIONS = {"any": "不限", "in": "绍兴市内", "out": "绍兴市外"}
 AVOIDANCE_WARNING_SHARE = 1 / 3
+TEXT_MAX = 2000  # reasons, comments and notes typed on the request's page
+
+
+class FieldErrors(InvalidInput):
+    """An action's form was refused: `errors` maps each field to its Chinese message."""
+
+    def __init__(self, message: str, errors: dict[str, str]):
+        super().__init__(message)
+        self.errors = errors
 
 
 def request_scope(user):
@@ -99,15 +109,15 @@ class DrawRequestView(RoleView):
         "start_at": {"format": "%Y-%m-%dT%H:%M", "validators": [InputRequired("请填写开始时间")]},
         "end_at": {"format": "%Y-%m-%dT%H:%M", "validators": [InputRequired("请填写结束时间"), _period_check]},
         "place": {"validators": [InputRequired("请填写地点"), Length(max=200)]},
-        "need": {"validators": [InputRequired("请填写所需专家人数"), NumberRange(1, 50, "人数应在1到50之间")]},
-        "backups": {"validators": [Optional(), NumberRange(0, 30, "备选人数应在0到30之间")]},
-        "response_hours": {"validators": [Optional(), NumberRange(2, 168, "答复期限应在2到168小时之间")]},
+        "need": {"validators": [InputRequired("请填写所需专家人数"), IntRange(1, 50, "人数应在1到50之间")]},
+        "backups": {"validators": [Optional(), IntRange(0, 30, "备选人数应在0到30之间")]},
+        "response_hours": {"validators": [Optional(), IntRange(2, 168, "答复期限应在2到168小时之间")]},
         "discipline_codes": {"validators": [InputRequired("请填写至少一个学科代码"), _codes_check]},
         "expert_type": {"choices": [("", "不限")] + list(EXPERT_TYPES.items())},
         "min_title": {"choices": [(k, v[0]) for k, v in TITLE_LEVELS.items()]},
         "region": {"choices": list(REGIONS.items())},
-        "age_min": {"validators": [Optional(), NumberRange(18, 100, "年龄应在18到100之间")]},
-        "age_max": {"validators": [Optional(), NumberRange(18, 100, "年龄应在18到100之间"), _age_check]},
+        "age_min": {"validators": [Optional(), IntRange(18, 100, "年龄应在18到100之间")]},
+        "age_max": {"validators": [Optional(), IntRange(18, 100, "年龄应在18到100之间"), _age_check]},
     }
     inline_models = [
         (ProjectMember, {
@@ -146,9 +156,10 @@ class DrawRequestView(RoleView):
         return super().get_count_query().where(request_scope(current_user))
 
     def get_one(self, id):
-        if not str(id).isdigit():
+        key = parse_id(id)
+        if key is None:
             abort(404)
-        req = db.session.scalar(select(DrawRequest).where(DrawRequest.id == int(id), request_scope(current_user)))
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.id == key, request_scope(current_user)))
         if req is None:
             abort(404)
         return req
@@ -173,6 +184,7 @@ class DrawRequestView(RoleView):
     def manage_view(self):
         req = self.get_one(request.args.get("id"))
         role = user_role()
+        status, field_errors = 200, {}
         if request.method == "POST":
             action = request.form.get("action", "")
             try:
@@ -181,8 +193,10 @@ class DrawRequestView(RoleView):
                 flash("操作成功。", "success")
                 return redirect(url_for(".manage_view", id=req.id))
             except InvalidInput as e:
+                # Nothing of the refused action is kept; the page comes back with what was typed.
                 db.session.rollback()
                 flash(str(e), "error")
+                status, field_errors = 400, getattr(e, "errors", {})
                 req = self.get_one(request.args.get("id"))
         sealed = role == "usage" and req.status not in ("released", "closed")
         invitations = [] if sealed else db.session.scalars(
@@ -196,10 +210,14 @@ class DrawRequestView(RoleView):
                            types=ACTIVITY_TYPES, inv_states=INVITATION_STATES, attendance=ATTENDANCE,
                            reasons=EXCLUSION_REASONS, regions=REGIONS, titles=TITLE_LEVELS,
                            expert_types=EXPERT_TYPES, mask=mask_mobile, now=local_now(),
-                           json=json, open_places=draws.open_places(req))
+                           json=json, open_places=draws.open_places(req),
+                           form_values=request.form if request.method == "POST" else {},
+                           field_errors=field_errors), status
 
     def _apply(self, req: DrawRequest, role: str, action: str) -> None:
         reason = request.form.get("reason", "")
+        if any(len(request.form.get(name, "")) > TEXT_MAX for name in ("reason", "note")):
+            raise InvalidInput(f"意见、原因或评价不超过{TEXT_MAX}字")
         allowed = {"submit": "usage", "approve": "bureau", "reject": "bureau", "draw": "bureau",
                    "supplement": "bureau", "release": "bureau", "attendance": "usage",
                    "special_approve": "bureau", "special_reject": "bureau", "spot_check": "bureau"}
@@ -214,34 +232,43 @@ class DrawRequestView(RoleView):
         elif action == "release":
             draws.release(req, current_user)
         elif action in ("special_approve", "special_reject"):
-            special = db.session.get(SpecialExpert, int(request.form.get("special_id", "0") or 0))
+            special = get_by_id(SpecialExpert, request.form.get("special_id"))
             if special is None or special.request_id != req.id:
                 raise InvalidInput("找不到该特邀专家建议")
             draws.decide_special(special, current_user, action == "special_approve")
         elif action == "spot_check":
-            inv = db.session.get(Invitation, int(request.form.get("invitation_id", "0") or 0))
+            inv = get_by_id(Invitation, request.form.get("invitation_id"))
             if inv is None or inv.request_id != req.id:
                 raise InvalidInput("找不到该专家的受聘记录")
             draws.spot_check(inv, current_user, request.form.get("note", ""))
         elif action == "attendance":
-            inv = db.session.get(Invitation, int(request.form.get("invitation_id", "0") or 0))
+            inv = get_by_id(Invitation, request.form.get("invitation_id"))
             if inv is None or inv.request_id != req.id or req.status not in ("released", "closed"):
                 raise InvalidInput("找不到该专家的受聘记录")
-            rating = request.form.get("rating") or None
-            fee_text = request.form.get("fee", "").strip()
-            try:
-                fee = Decimal(fee_text) if fee_text else None
-                rating = int(rating) if rating else None
-            except (InvalidOperation, ValueError):
-                raise InvalidInput("评分须为1到5的整数，劳务费须为金额") from None
-            if rating is not None and not 1 <= rating <= 5:
-                raise InvalidInput("评分须为1到5的整数")
-            if request.form.get("attendance") not in ATTENDANCE:
-                raise InvalidInput("请选择出席情况")
-            draws.record_attendance(inv, current_user, attendance=request.form["attendance"],
-                                    reason=request.form.get("absence_reason", ""), rating=rating,
-                                    comments=request.form.get("comments", ""), fee=fee)
+            values = self._attendance_values()
+            draws.record_attendance(inv, current_user, **values)
 
+    @staticmethod
+    def _attendance_values() -> dict:
+        """The attendance form, checked field by field: every message is shown beside its field."""
+        form, errors = request.form, {}
+        values = {"attendance": form.get("attendance", ""), "reason": form.get("absence_reason", ""),
+                  "comments": form.get("comments", "")}
+        if values["attendance"] not in ATTENDANCE:
+            errors["attendance"] = "请选择出席情况"
+        if values["attendance"] == "absent_excused" and not values["reason"].strip():
+            errors["absence_reason"] = "请填写缺席理由"
+        for name, key in (("absence_reason", "reason"), ("comments", "comments")):
+            if len(values[key]) > TEXT_MAX:
+                errors[name] = f"不超过{TEXT_MAX}字"
+        for name, parse in (("rating", parse_rating), ("fee", parse_fee)):
+            try:
+                values[name] = parse(form.get(name, ""))
+            except InvalidInput as e:
+                errors[name] = str(e)
+        if errors:
+            raise FieldErrors("出席情况未保存，请按提示修改标红的内容。", errors)
+        return values
 
     @expose("/export/<kind>")
     def export_view(self, kind):
@@ -278,9 +305,7 @@ class DrawRecordView(RoleView):
 
     @expose("/record/", methods=("GET", "POST"))
     def record_view(self):
-        if not str(request.args.get("id", "")).isdigit():
-            abort(404)
-        record = db.session.get(DrawRecord, int(request.args["id"]))
+        record = get_by_id(DrawRecord, request.args.get("id"))
         if record is None:
             abort(404)
         verdict = None

@@ -1,24 +1,26 @@
 """The expert record in the back office, scoped to each reviewer's unit or department."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.form import rules as form_layout
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import ValidationError
-from wtforms.fields import DateField, MonthField, SelectField
+from wtforms.fields import DateField, MonthField, SelectField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import RoleView, user_role
 from forms.fields import CodeListField
-from forms.validators import NotFuture, RuleCheck, id_number_check
+from forms.validators import IntRange, NotFuture, RuleCheck, id_number_check
 from models import Discipline, Expert, ExpertAvoidance, ExpertFile, Organization, ReferenceItem, db
 from models.experts import ADMISSION_ROUTES, EXPERT_STATUSES
-from operations import admission
+from operations import admission, audit
 from operations.experts import eligibility_of
 from operations.scope import expert_scope, organization_scope
 from rules import InvalidInput
@@ -27,8 +29,9 @@ from rules.contact import validate_bank_account, validate_email, validate_mobile
 from rules.eligibility import EXPERT_TYPES, PRIORITY_CATEGORIES, TITLE_LEVELS
 from rules.admission import ACTIONS, allowed_actions
 from rules.idcard import ID_TYPES, parse_resident_id
-from rules.masking import mask_id_number, mask_mobile
+from rules.masking import mask_bank_account, mask_id_number, mask_mobile, may_see
 from web.filters import local_dt
+from web.inputs import parse_id, parse_ids
 
 TITLE_CHOICES = [(code, label) for code, (label, _rank) in TITLE_LEVELS.items()]
 
@@ -47,6 +50,24 @@ def _college_check(form, field):
 
 def _status_formatter(view, context, model, name):
     return EXPERT_STATUSES.get(model.status, model.status)
+
+
+MASKS = {"id_number": mask_id_number, "mobile": mask_mobile, "bank_account": mask_bank_account}
+
+
+def _secret(field: str, mask):
+    """Masked on the details page; a "显示" button where the role may see it, and revealing is audited."""
+    def formatter(view, context, model, name):
+        value = getattr(model, field) or ""
+        if field in g.get("revealed", ()):
+            return value
+        if not value or not may_see(user_role(), field):
+            return mask(value)
+        return Markup('{} <form method="post" action="{}" class="d-inline ml-2">'
+                      '<input type="hidden" name="csrf_token" value="{}">'
+                      '<button class="btn btn-link btn-sm p-0">显示完整号码</button></form>').format(
+            mask(value), url_for(".reveal_view", id=model.id, field=field), generate_csrf())
+    return formatter
 
 
 class ExpertView(RoleView):
@@ -101,6 +122,9 @@ class ExpertView(RoleView):
         "priority_categories": lambda v, c, m, n: "；".join(m.priority_labels) or "无",
         "birth_month": lambda v, c, m, n: m.birth_month.strftime("%Y年%m月") if m.birth_month else "",
         "eligibility": lambda v, c, m, n: eligibility_of(m).summary(),
+        "id_number": _secret("id_number", mask_id_number),
+        "mobile": _secret("mobile", mask_mobile),
+        "bank_account": _secret("bank_account", mask_bank_account),
     }
     column_details_list = [
         "eligibility", "name", "id_type", "id_number", "birth_month", "sex", "title_level", "position",
@@ -145,6 +169,8 @@ class ExpertView(RoleView):
         form_layout.FieldSet(["avoidances"], "五、声明的回避（亲属所在单位等）"),
     ]
     form_overrides = {
+        "id_number": StringField,  # encrypted columns: Flask-Admin cannot guess a field for their type
+        "bank_account": StringField,
         "id_type": SelectField,
         "title_level": SelectField,
         "expert_type": SelectField,
@@ -163,7 +189,7 @@ class ExpertView(RoleView):
         "office_phone": {"validators": [Optional(), RuleCheck(validate_office_phone)]},
         "email": {"validators": [InputRequired("请填写电子邮箱"), RuleCheck(validate_email)]},
         "bank_account": {"validators": [Optional(), RuleCheck(validate_bank_account)]},
-        "years_in_field": {"validators": [Optional(), NumberRange(0, 80, "年限应在0到80之间")]},
+        "years_in_field": {"validators": [Optional(), IntRange(0, 80, "年限应在0到80之间")]},
         "priority_categories": {"choices": list(PRIORITY_CATEGORIES.items()),
                                 "validators": [Optional()],
                                 "widget": ListWidget(prefix_label=False),
@@ -190,9 +216,8 @@ class ExpertView(RoleView):
         return db.session.query(func.count(Expert.id)).filter(expert_scope(current_user))
 
     def get_one(self, id):
-        try:
-            key = int(id)
-        except (TypeError, ValueError):
+        key = parse_id(id)
+        if key is None:
             abort(404)
         expert = db.session.scalars(
             select(Expert).where(Expert.id == key, expert_scope(current_user))
@@ -201,11 +226,62 @@ class ExpertView(RoleView):
             abort(404)
         return expert
 
+    # Reading a record is audited (design: every view of an expert's record).
+    @expose("/details/")
+    def details_view(self):
+        expert = self.get_one(request.args.get("id"))
+        if not g.get("revealed"):
+            audit.record("view_expert", expert, page="details")
+            db.session.commit()
+        return super().details_view()
+
+    @expose("/reveal/", methods=("POST",))
+    def reveal_view(self):
+        """Show one personal number in full, for a role allowed to see it; the reveal is audited."""
+        field = request.args.get("field", "")
+        if field not in MASKS or not may_see(user_role(), field):
+            abort(403)
+        expert = self.get_one(request.args.get("id"))
+        audit.record("reveal", expert, field=field)
+        db.session.commit()
+        g.revealed = {field}
+        return super().details_view()
+
+    # The edit form never carries a number the role may not see: it shows the mask, read-only,
+    # and the stored value is put back before validation and saving.
+    def _hidden_numbers(self) -> list[str]:
+        return [f for f in ("id_number", "bank_account") if not may_see(user_role(), f)]
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        for name in self._hidden_numbers():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.data = MASKS[name](getattr(obj, name))
+                field.render_kw = {"readonly": True}
+                field.description = "仅市科技局可查看和修改"
+        return form
+
+    def validate_form(self, form):
+        hidden = self._hidden_numbers() if getattr(form, "_obj", None) is not None else []
+        for name in hidden:
+            if hasattr(form, name):
+                getattr(form, name).data = getattr(form._obj, name)
+        ok = super().validate_form(form)
+        if not ok:  # the form is shown again: masked once more
+            for name in hidden:
+                if hasattr(form, name):
+                    getattr(form, name).data = MASKS[name](getattr(form._obj, name))
+        return ok
+
     # Hooks
     def on_form_prefill(self, form, id):
         expert = self.get_one(id)
         if expert.status not in EDITABLE_STATUSES.get(user_role(), set()):
             abort(403)
+        if request.method == "GET":
+            audit.record("view_expert", expert, page="edit")
+            db.session.commit()
 
     def on_model_change(self, form, model, is_created):
         if not is_created and model.status not in EDITABLE_STATUSES.get(user_role(), set()):
@@ -223,9 +299,17 @@ class ExpertView(RoleView):
                    "admit": {"bureau"}}
         return user_role() in allowed.get(name, set()) and super().is_action_allowed(name)
 
+    def _selected(self, ids) -> list[Expert] | None:
+        """The ticked rows in scope; None (and a message, nothing done) if any posted id is not an id."""
+        keys = parse_ids(ids)
+        if keys is None:
+            flash("所选记录无效，请刷新列表后重新勾选。", "error")
+            return None
+        return self.get_query().where(Expert.id.in_(keys)).all()
+
     def _bulk(self, ids, apply, done_label):
         done, failed = 0, []
-        for expert in self.get_query().where(Expert.id.in_([int(i) for i in ids])).all():
+        for expert in self._selected(ids) or []:
             try:
                 with db.session.begin_nested():
                     apply(expert)
@@ -244,7 +328,9 @@ class ExpertView(RoleView):
 
     @action("publicize", "公示（7天）", "确认将所选专家列入公示？公示期7天。")
     def action_publicize(self, ids):
-        experts = self.get_query().where(Expert.id.in_([int(i) for i in ids])).all()
+        experts = self._selected(ids)
+        if experts is None:
+            return
         batch, errors = admission.publicize(experts, current_user)
         db.session.commit()
         count = len(experts) - len(errors)
@@ -263,8 +349,9 @@ class ExpertView(RoleView):
         expert = self.get_one(request.args.get("id"))
         role = user_role()
         bureau_as_dept = admission.bureau_is_department(expert)
+        as_unit = role == "bureau" and expert.status == "pending_unit" and admission.bureau_is_unit(expert)
         choices = [a for a in allowed_actions(expert.status, role, route=expert.admission_route,
-                                              bureau_is_department=bureau_as_dept)
+                                              bureau_is_department=bureau_as_dept, bureau_is_unit=as_unit)
                    if a in ("endorse", "return", "reject", "publicize", "confirm")]
         error = None
         if request.method == "POST":
@@ -292,6 +379,9 @@ class ExpertView(RoleView):
 
         objections = db.session.scalars(select(Objection).where(Objection.expert_id == expert.id)
                                         .order_by(Objection.created_at)).all()
+        if request.method == "GET":
+            audit.record("view_expert", expert, page="review")
+            db.session.commit()
         return self.render("admin/expert_review.html", expert=expert, choices=choices,
                            actions=ACTIONS, error=error, form_values=request.form,
                            report=eligibility_of(expert), events=admission.timeline(expert),

@@ -1,9 +1,21 @@
 """The outbox, for the bureau: every message with its state."""
 from __future__ import annotations
 
+import re
+
+from markupsafe import Markup, escape
+
 from admin_views.base import RoleView
 from models.notifications import MESSAGE_STATES
 from web.filters import local_dt
+
+
+# A signed invitation link answers for the expert: staff reading the outbox must not be able to use it.
+_SIGNED_LINK = re.compile(r"(/invitation/)[A-Za-z0-9_.\-]+")
+
+
+def redact_links(text: str) -> str:
+    return _SIGNED_LINK.sub(r"\1［签名链接已隐去，仅收件人可见］", text or "")
 
 
 class OutboxView(RoleView):
@@ -21,5 +33,8 @@ class OutboxView(RoleView):
     column_formatters = {"status": lambda v, c, m, n: MESSAGE_STATES.get(m.status, m.status),
                          "created_at": lambda v, c, m, n: local_dt(m.created_at),
                          "next_attempt_at": lambda v, c, m, n: local_dt(m.next_attempt_at) if m.status == "queued" else ""}
+    column_formatters_detail = {**column_formatters,
+                                "body": lambda v, c, m, n: Markup("<pre style='white-space:pre-wrap'>{}</pre>")
+                                .format(escape(redact_links(m.body)))}
     column_filters = ["status", "kind"]
     column_default_sort = ("id", True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 from wtforms import PasswordField, SelectField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
@@ -61,19 +62,19 @@ class UserView(RoleView):
 
     # View
     column_list = ["username", "name", "role", "organization", "department", "active",
-                   "last_login_at", "locked_until"]
+                   "must_change_password", "last_login_at", "locked_until"]
     column_labels = {
         "username": "用户名", "name": "姓名", "role": "角色", "organization": "所属单位",
         "department": "所属归口管理部门", "email": "电子邮箱", "active": "启用",
         "last_login_at": "最近登录", "locked_until": "锁定至", "failed_logins": "连续失败次数",
-        "created_at": "创建时间", "new_password": "新密码",
+        "created_at": "创建时间", "new_password": "新密码", "must_change_password": "须修改密码",
     }
     column_formatters = {
         "role": lambda v, c, m, n: ROLES.get(m.role, m.role),
         "last_login_at": lambda v, c, m, n: local_dt(m.last_login_at),
         "locked_until": lambda v, c, m, n: local_dt(m.locked_until),
     }
-    column_details_exclude_list = ["password_hash"]
+    column_details_exclude_list = ["password_hash", "session_token"]
     column_searchable_list = ["username", "name"]
     column_filters = ["role", "active"]
     column_default_sort = "username"
@@ -99,9 +100,16 @@ class UserView(RoleView):
     # Hooks
     def on_model_change(self, form, model, is_created):
         if form.new_password.data:
-            model.set_password(form.new_password.data)
+            model.set_password(form.new_password.data)  # also ends the account's sessions
+            # A password the bureau chose is known to the bureau: the holder replaces it on first login.
+            if is_created or model.id != current_user.id:
+                model.must_change_password = True
         if model.role not in ("unit", "usage"):
             model.organization = None
         if model.role != "dept":
             model.department = None
         super().on_model_change(form, model, is_created)
+
+    def after_model_change(self, form, model, is_created):
+        if form.new_password.data and model.id == current_user.id:
+            login_user(model)  # the bureau reset its own password: this session carries on

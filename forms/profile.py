@@ -5,15 +5,16 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (BooleanField, DateField, IntegerField, MonthField, SelectField,
                      SelectMultipleField, StringField)
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from forms.validators import NotFuture, RuleCheck, id_number_check
+from forms.validators import IntRange, NotFuture, RuleCheck, id_number_check
 from models import College, Discipline, Organization, ReferenceItem, db
 from rules.contact import validate_bank_account, validate_email, validate_mobile, validate_office_phone
 from rules.credit_code import validate_credit_code
 from rules.eligibility import EXPERT_TYPES, PRIORITY_CATEGORIES, TITLE_LEVELS
 from rules.idcard import ID_TYPES
+from web.inputs import get_by_id
 
 BLANK = [("", "（请选择）")]
 
@@ -59,7 +60,7 @@ class ProfileForm(FlaskForm):
     basic_condition_declared = BooleanField(
         "从事相关专业领域工作累计5年及以上，具有副高级（含）以上职称或同等专业技术水平")
     equivalent_level = BooleanField("无副高级以上职称，但具有同等专业技术水平")
-    years_in_field = IntegerField("从事本领域年限", [Optional(), NumberRange(0, 80, "年限应在0到80之间")],
+    years_in_field = IntegerField("从事本领域年限", [Optional(), IntRange(0, 80, "年限应在0到80之间")],
                                   render_kw={"inputmode": "numeric"})
     primary_discipline = SelectField("学科分类（主学科）", coerce=str, validators=[Optional()])
     secondary_disciplines = SelectMultipleField("其他学科（可多选）", coerce=str, validators=[Optional()])
@@ -95,7 +96,8 @@ class ProfileForm(FlaskForm):
     def validate_college(self, field):
         """A college is chosen only with its own university."""
         if field.data and self.organization_name.data:
-            college = db.session.get(College, int(field.data))
+            # Runs even when the choice itself was refused, so the posted value may be anything.
+            college = get_by_id(College, field.data)
             if college and college.organization.name != self.organization_name.data.strip():
                 from wtforms import ValidationError
 

@@ -6,8 +6,10 @@ from typing import Callable
 
 from sqlalchemy import select
 from wtforms import ValidationError
+from wtforms.validators import NumberRange
 
 from models import Expert, db
+from models.encrypted import lookup_hash
 from rules import InvalidInput
 from rules.idcard import check_birth_month, validate_id_number
 
@@ -27,6 +29,19 @@ class RuleCheck:
             raise ValidationError(str(e)) from None
         if isinstance(result, str):
             field.data = result
+
+
+class IntRange(NumberRange):
+    """NumberRange that refuses an integer too large for a float instead of crashing on it.
+
+    WTForms' NumberRange calls math.isnan() on the value, which raises OverflowError (a 500) for
+    an IntegerField given, say, 400 nines.
+    """
+
+    def __call__(self, form, field):
+        if isinstance(field.data, int) and abs(field.data) > 2**53:
+            raise ValidationError(self.message or "数值超出允许范围")
+        super().__call__(form, field)
 
 
 class NotFuture:
@@ -51,7 +66,7 @@ def id_number_check(form, field):
             check_birth_month(id_type, field.data, form.birth_month.data)
     except InvalidInput as e:
         raise ValidationError(str(e)) from None
-    clash = select(Expert.id).where(Expert.id_type == id_type, Expert.id_number == field.data)
+    clash = select(Expert.id).where(Expert.id_type == id_type, Expert.id_number_hash == lookup_hash(field.data))
     own = getattr(form, "_obj", None)
     if own is not None and own.id is not None:
         clash = clash.where(Expert.id != own.id)

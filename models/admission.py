@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, in_list, utcnow
+from models.encrypted import Encrypted
 from models.experts import Expert
 from models.files import UploadedFile
 from models.organizations import Organization
@@ -98,7 +99,7 @@ class ChangeRequest(db.Model):
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
     expert: Mapped[Expert] = relationship()
     # {field: [old, new]} as display-neutral JSON values (ids for references, ISO dates).
-    changes: Mapped[str] = mapped_column(Text)
+    changes: Mapped[str] = mapped_column(Encrypted())  # old and new values, ID and bank numbers among them
     # The unit that reviews: the new one when the expert changes work unit.
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     organization: Mapped[Organization | None] = relationship()

@@ -21,7 +21,7 @@ ACTIVITY_TYPES = {"review": "项目评审", "evaluation": "成果评价", "consu
                   "acceptance": "项目验收", "other": "其他"}
 INVITATION_STATES = {
     "waiting": "备选待启用", "invited": "已邀请待答复", "accepted": "已接受", "declined": "已拒绝",
-    "expired": "超时未答复", "conflict": "接受时发现回避冲突", "cancelled": "未启用",
+    "expired": "超时未答复", "conflict": "接受时发现回避冲突", "cancelled": "已取消",
 }
 ATTENDANCE = {"attended": "出席", "absent_excused": "缺席（有理由）", "absent_unexcused": "缺席（无理由）"}
 
@@ -177,6 +177,11 @@ class DrawRecord(db.Model):
     def ids(self, field: str) -> list[int]:
         return json.loads(getattr(self, field))
 
+    @property
+    def shortfall(self) -> int:
+        """Selected places the pool could not fill (the cap per unit or a thin pool)."""
+        return max(0, self.need - len(self.ids("selected")))
+
 
 @event.listens_for(DrawRecord, "before_update")
 @event.listens_for(DrawRecord, "before_delete")
@@ -208,6 +213,7 @@ class Invitation(db.Model):
     invited_at: Mapped[datetime | None]
     deadline: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # when the deadline reminder went out (once per invitation)
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     special_reason: Mapped[str] = mapped_column(Text, default="")
     attendance: Mapped[str | None] = mapped_column(String(20))

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import db, in_list, utcnow
+from models.encrypted import Encrypted, lookup_hash
 from models.files import UploadedFile
 from models.organizations import College, Organization
 from models.reference import Discipline, ReferenceItem
@@ -31,7 +32,7 @@ class Expert(db.Model):
 
     __tablename__ = "expert"
     __table_args__ = (
-        UniqueConstraint("id_type", "id_number"),
+        UniqueConstraint("id_type", "id_number_hash"),
         db.CheckConstraint(in_list("status", EXPERT_STATUSES), name="status"),
         db.CheckConstraint(in_list("id_type", ID_TYPES), name="id_type"),
         db.CheckConstraint(in_list("title_level", TITLE_LEVELS), name="title_level"),
@@ -43,6 +44,12 @@ class Expert(db.Model):
         ),
     )
 
+    @validates("id_number")
+    def _keep_hash(self, _key, value):
+        # The hash follows the number on every assignment, so uniqueness can never go stale.
+        self.id_number_hash = lookup_hash(value)
+        return value
+
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
     user: Mapped[User | None] = relationship()
@@ -50,7 +57,8 @@ class Expert(db.Model):
     # 一、基本信息
     name: Mapped[str] = mapped_column(String(50))
     id_type: Mapped[str] = mapped_column(String(20), default="resident")
-    id_number: Mapped[str | None] = mapped_column(String(40))  # empty only while a draft
+    id_number: Mapped[str | None] = mapped_column(Encrypted())  # empty only while a draft; ciphertext at rest
+    id_number_hash: Mapped[str | None] = mapped_column(String(64))  # keyed hash: uniqueness and look-ups
     birth_month: Mapped[date | None]
     birth_date: Mapped[date | None]  # known exactly only from a resident ID
     sex: Mapped[str | None] = mapped_column(String(1))
@@ -64,7 +72,7 @@ class Expert(db.Model):
     office_phone: Mapped[str] = mapped_column(String(30), default="")
     email: Mapped[str] = mapped_column(String(254))
     bank_name: Mapped[str] = mapped_column(String(100), default="")
-    bank_account: Mapped[str] = mapped_column(String(40), default="")
+    bank_account: Mapped[str] = mapped_column(Encrypted(), default="")
 
     # 二、工作单位 (name, credit code, type, location, department, region come from it)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)

@@ -1,6 +1,8 @@
 """Accounts: one role each, with the lock-out counters kept in the database."""
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -21,6 +23,10 @@ ROLES = {
     "supervisor": "监督员",
 }
 STAFF_ROLES = frozenset(ROLES) - {"expert"}
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
 
 
 class User(UserMixin, db.Model):
@@ -54,6 +60,10 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of the login id kept in the session cookie (get_id): replacing it ends every session.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token, server_default="")
+    # Set on accounts the bureau creates or resets: the holder must choose their own password first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=db.false())
 
     def __str__(self) -> str:
         return f"{self.name}（{self.username}）"
@@ -66,8 +76,21 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         return ROLES.get(self.role, self.role)
 
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: the row and its current session token."""
+        return f"{self.id}:{self.session_token or ''}"
+
+    def matches_session(self, token: str) -> bool:
+        return hmac.compare_digest((self.session_token or "").encode(), (token or "").encode())
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this account (logout, password change)."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
+        """A new password also ends every session signed in with the old one."""
         self.password_hash = generate_password_hash(password)  # scrypt, salted
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -36,6 +36,16 @@ def bureau_is_department(expert: Expert) -> bool:
     return org is None or org.bureau_is_department
 
 
+def bureau_is_unit(expert: Expert) -> bool:
+    """True when the expert's unit has no active reviewer account: the bureau recommends instead."""
+    from models import User
+
+    if expert.organization_id is None:
+        return True
+    return db.session.scalar(select(User.id).where(User.role == "unit", User.active.is_(True),
+                                                   User.organization_id == expert.organization_id).limit(1)) is None
+
+
 def transition(expert: Expert, action: str, user=None, *, role: str | None = None, reason: str = "",
                override: str = "", today: date | None = None, actor_label: str = "", **values) -> str:
     """Apply one action; raises InvalidInput (nothing changed) when it is not allowed."""
@@ -45,7 +55,8 @@ def transition(expert: Expert, action: str, user=None, *, role: str | None = Non
         raise InvalidInput("该专家不在您的管理范围内")
     old = expert.status
     new = next_state(old, action, role, route=expert.admission_route,
-                     bureau_is_department=bureau_is_department(expert))
+                     bureau_is_department=bureau_is_department(expert),
+                     bureau_is_unit=role == "bureau" and old == "pending_unit" and bureau_is_unit(expert))
     reason = require_reason(action, reason)
     if action == "admit":
         # Admission after publicity only once the seven days passed with no open objection,
@@ -177,6 +188,7 @@ def invite(user, *, name: str, username: str, password: str, mobile: str, email:
 
     account = User(username=username, name=name, role="expert", email=email)
     account.set_password(password)
+    account.must_change_password = True  # the bureau chose it: the expert sets their own at first login
     db.session.add(account)
     db.session.flush()
     expert = Expert(user_id=account.id, name=name, mobile=mobile, email=email, status="invited",

@@ -1,22 +1,27 @@
 """Draws against the database: the pool, the recorded execution, replay, invitations, feedback."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from sqlalchemy import func, or_, select, text, update
 
 from models import (Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
                     Organization, College, db, local_now, utcnow)
+from models.draws import ATTENDANCE
 from models.experts import expert_secondary_discipline
 from operations import audit
 from rules import InvalidInput
 from rules.conflicts import (DEFAULT_YEARLY_CAP, EXCLUSION_REASONS, Activity, Avoidance, Candidate,
                              Interval, Member, age_band, exclusions)
-from rules.draw import ALGORITHM_VERSION, draw, pool_digest
+from rules.draw import ALGORITHM_VERSION, REPLAYABLE, draw, pool_digest, replay
 from rules.eligibility import TITLE_LEVELS, age_on
 
 _DRAW_LOCK = 7_202_612  # serialises draws on PostgreSQL: two draws never engage one expert twice
@@ -40,7 +45,9 @@ def _conditions(req: DrawRequest) -> dict:
 
 
 # Only the columns the conflict rules read: loading whole records costs ten times more at scale.
-CANDIDATE_COLUMNS = (Expert.id, Expert.name, Expert.organization_id, Expert.college_id, Expert.id_number,
+# Not the ID number: project members are declared by name and unit, and decrypting every
+# candidate's number would cost more than the whole conflict check.
+CANDIDATE_COLUMNS = (Expert.id, Expert.name, Expert.organization_id, Expert.college_id,
                      Expert.status, Expert.birth_date, Expert.birth_month, Expert.primary_discipline_id)
 
 
@@ -81,8 +88,9 @@ def activity_of(req: DrawRequest) -> Activity:
         period=Interval(req.start_at, req.end_at),
         members=tuple(Member(m.name, m.credit_code, m.college) for m in req.members),
         avoidances=tuple(Avoidance(a.kind, a.name, a.credit_code) for a in req.avoidances),
-        yearly_cap=DEFAULT_YEARLY_CAP,
+        yearly_cap=current_app.config.get("DRAW_YEARLY_CAP", DEFAULT_YEARLY_CAP),
         applicant_credit_code=req.organization.credit_code if req.organization else "",
+        max_per_org=req.max_per_org,
     )
 
 
@@ -120,6 +128,12 @@ def candidates_for(req: DrawRequest, experts: list[Expert]) -> list[Candidate]:
                DrawRequest.start_at >= datetime(year, 1, 1), DrawRequest.start_at < datetime(year + 1, 1, 1))
         .group_by(Invitation.expert_id)).all())
     drawn_here = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req.id)))
+    # Who of each unit is engaged for this request already: the per-unit cap holds across its draws.
+    engaged_here = defaultdict(set)
+    for expert_id, org_id in db.session.execute(
+            select(Invitation.expert_id, Expert.organization_id).join(Expert, Invitation.expert_id == Expert.id)
+            .where(Invitation.request_id == req.id, Invitation.status.in_(ENGAGING), Invitation.role != "special")):
+        engaged_here[org_id].add(expert_id)
     day = req.start_at.date()
     result = []
     for e in experts:
@@ -127,10 +141,11 @@ def candidates_for(req: DrawRequest, experts: list[Expert]) -> list[Candidate]:
         birth = e.birth_date or e.birth_month
         result.append(Candidate(
             id=e.id, name=e.name, org_id=org.id, org_name=org.name, credit_code=org.credit_code,
-            college=colleges.get(e.college_id, ""), id_number=e.id_number or "", status=e.status,
+            college=colleges.get(e.college_id, ""), status=e.status,
             avoid_unit_codes=frozenset(avoid_units[e.id]), avoid_persons=frozenset(avoid_persons[e.id]),
             engagements=tuple(engagements[e.id]), leaves=tuple(leaves[e.id]),
             draws_this_year=yearly.get(e.id, 0), already_drawn=e.id in drawn_here,
+            org_engaged_here=len(engaged_here[org.id] - {e.id}),
             age_band=age_band(age_on(birth, day)) if birth else None,
             sub_discipline=codes.get(e.primary_discipline_id)))
     return result
@@ -152,7 +167,7 @@ def split_pool(req: DrawRequest) -> tuple[list[Candidate], dict[str, list[int]]]
 def avoidance_share(req: DrawRequest) -> tuple[int, int, dict[str, tuple[int, int]]]:
     """How many of the otherwise eligible experts the applicant's avoidances remove, overall and per discipline."""
     activity = activity_of(req)
-    without = Activity(activity.period, activity.members, (), activity.yearly_cap, activity.applicant_credit_code)
+    without = dataclasses.replace(activity, avoidances=())
     removed = total = 0
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for c in candidates_for(req, matching_experts(req)):
@@ -215,7 +230,7 @@ def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None =
     db.session.add(record)
     db.session.flush()
     position = db.session.scalar(select(func.max(Invitation.position)).where(Invitation.request_id == req.id)) or 0
-    deadline = now + timedelta(hours=req.response_hours)
+    deadline = answer_by(req, now)
     for expert_id in result.selected:
         position += 1
         inv = Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
@@ -249,9 +264,10 @@ def verify(record: DrawRecord) -> Verdict:
     entries = [PoolEntry(*row) for row in rows]
     if pool_digest(e.id for e in entries) != record.pool_digest or len(entries) != record.pool_size:
         return Verdict(record.id, False, "候选库与其摘要不符（候选名单被改动）")
-    if record.algorithm_version != ALGORITHM_VERSION:
-        return Verdict(record.id, False, f"算法版本{record.algorithm_version}与当前版本不同，无法复核")
-    result = draw(entries, record.need, record.backups, record.seed, record.max_per_org)
+    if record.algorithm_version not in REPLAYABLE:
+        return Verdict(record.id, False, f"未知的算法版本{record.algorithm_version}，无法复核")
+    result = replay(record.algorithm_version, entries, record.need, record.backups, record.seed,
+                    record.max_per_org)
     if result.selected != record.ids("selected") or result.backups != record.ids("backup_ids"):
         return Verdict(record.id, False, "按存档的种子和候选库重新计算，结果与存档不一致")
     invited = list(db.session.scalars(select(Invitation.expert_id).where(Invitation.record_id == record.id)
@@ -277,7 +293,6 @@ def tell_invited(inv: Invitation) -> None:
 
 def remind_deadlines(now: datetime, within: timedelta = timedelta(hours=24)) -> int:
     """Once per invitation: a reminder when less than a day is left to answer."""
-    from models import OutboxMessage
     from operations.notify import invitation_link, queue
     from web.filters import local_dt
 
@@ -288,35 +303,82 @@ def remind_deadlines(now: datetime, within: timedelta = timedelta(hours=24)) -> 
         expert = db.session.get(Expert, inv.expert_id)
         if expert.user is None:
             continue
-        marker = f"邀请编号 {inv.id}"
-        if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.kind == "deadline_reminder",
-                                                            OutboxMessage.body.contains(marker))):
+        if inv.reminded_at is not None:
             continue
+        inv.reminded_at = now
         req = inv.request
-        message = queue("deadline_reminder", expert.user, title=req.title, place=req.place,
-                        start=req.start_at.strftime("%Y-%m-%d %H:%M"), deadline=local_dt(inv.deadline),
-                        accept_url=invitation_link(inv.id, "accept"), decline_url=invitation_link(inv.id, "decline"))
-        message.body += f"（{marker}）\n"
+        queue("deadline_reminder", expert.user, title=req.title, place=req.place,
+              start=req.start_at.strftime("%Y-%m-%d %H:%M"), deadline=local_dt(inv.deadline),
+              accept_url=invitation_link(inv.id, "accept"), decline_url=invitation_link(inv.id, "decline"))
         count += 1
     return count
 
 
+def answer_by(req: DrawRequest, now: datetime) -> datetime:
+    """The answer deadline (UTC): the request's hours, but never after the activity starts (Beijing time)."""
+    start = req.start_at.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return max(min(now + timedelta(hours=req.response_hours), start), now + timedelta(hours=1))
+
+
+def late_conflicts(inv: Invitation) -> list[str]:
+    """Exclusions that arose after the draw (a new engagement, leave, exit...), the draw itself aside."""
+    candidate = next(iter(candidates_for(inv.request, [inv.expert])))
+    return [r for r in exclusions(candidate, activity_of(inv.request)) if r != "already_drawn"]
+
+
 def invite_next_backup(req: DrawRequest, now: datetime) -> Invitation | None:
-    """The next waiting backup, in order, is invited; None when backups are used up."""
+    """The next waiting backup free to come, in order, is invited; None when backups are used up.
+
+    A backup who has since become unavailable (engaged elsewhere, on leave, exited...) is
+    skipped with the reason recorded, never invited into a conflict."""
     if open_places(req) == 0:
         return None
-    nxt = db.session.scalar(select(Invitation).where(Invitation.request_id == req.id, Invitation.status == "waiting")
-                            .order_by(Invitation.position).limit(1))
-    if nxt is not None:
-        nxt.status, nxt.invited_at = "invited", now
-        nxt.deadline = now + timedelta(hours=req.response_hours)
-        audit.record("invitation_next", nxt, username="system", request_id=req.id, expert_id=nxt.expert_id)
-        tell_invited(nxt)
+    while True:
+        nxt = db.session.scalar(select(Invitation).where(Invitation.request_id == req.id,
+                                                         Invitation.status == "waiting")
+                                .order_by(Invitation.position).limit(1))
+        if nxt is None:
+            return None
+        reasons = late_conflicts(nxt)
+        if not reasons:
+            break
+        nxt.status, nxt.responded_at = "conflict", now
+        nxt.decline_reason = "启用时不可用：" + "；".join(EXCLUSION_REASONS[r] for r in reasons)
+        audit.record("invitation_skipped", nxt, username="system", request_id=req.id, expert_id=nxt.expert_id,
+                     reasons=reasons)
+        db.session.flush()
+    nxt.status, nxt.invited_at = "invited", now
+    nxt.deadline = answer_by(req, now)
+    audit.record("invitation_next", nxt, username="system", request_id=req.id, expert_id=nxt.expert_id)
+    tell_invited(nxt)
     return nxt
 
 
-def respond(inv: Invitation, accept: bool, user, reason: str = "", now: datetime | None = None) -> str:
-    """The expert accepts or declines; conflicts are checked again on accepting."""
+def withdraw_expert(expert_id: int, reason: str, now: datetime | None = None) -> int:
+    """An expert leaving the library gives up every engagement for activities not yet begun.
+
+    Their invitations (waiting, invited or accepted) are cancelled with the reason and, where
+    they held a place, the next backup is called. Past activities keep their record."""
+    now = now or utcnow()
+    local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    invitations = db.session.scalars(
+        select(Invitation).join(DrawRequest, Invitation.request_id == DrawRequest.id)
+        .where(Invitation.expert_id == expert_id, Invitation.status.in_(("waiting",) + ENGAGING),
+               DrawRequest.start_at > local)).all()
+    for inv in invitations:
+        held_place = inv.status in ENGAGING
+        inv.status, inv.responded_at, inv.decline_reason = "cancelled", now, reason
+        audit.record("invitation_cancelled", inv, username="system", request_id=inv.request_id,
+                     expert_id=expert_id, reason=reason)
+        db.session.flush()
+        if held_place:
+            invite_next_backup(inv.request, now)
+    return len(invitations)
+
+
+def respond(inv: Invitation, accept: bool, user, reason: str = "", now: datetime | None = None,
+            via: str = "portal") -> str:
+    """The expert accepts or declines (on /me/ or by the emailed link: `via`); conflicts are checked again."""
     now = now or utcnow()
     if inv.status != "invited":
         raise InvalidInput("该邀请当前不能答复")
@@ -324,9 +386,7 @@ def respond(inv: Invitation, accept: bool, user, reason: str = "", now: datetime
         raise InvalidInput("已超过答复期限")
     req = inv.request
     if accept:
-        candidate = next(iter(candidates_for(req, [inv.expert])))
-        # This request's own invitation is not a conflict with itself.
-        reasons = [r for r in exclusions(candidate, activity_of(req)) if r != "already_drawn"]
+        reasons = late_conflicts(inv)
         new = "conflict" if reasons else "accepted"
         reason = "；".join(EXCLUSION_REASONS[r] for r in reasons)
     else:
@@ -339,7 +399,7 @@ def respond(inv: Invitation, accept: bool, user, reason: str = "", now: datetime
     if result.rowcount != 1:
         raise InvalidInput("该邀请已答复")
     db.session.refresh(inv)
-    audit.record("invitation_" + new, inv, user=user, request_id=req.id, reason=reason.strip())
+    audit.record("invitation_" + new, inv, user=user, request_id=req.id, reason=reason.strip(), via=via)
     if new != "accepted":
         invite_next_backup(req, now)
     return new
@@ -364,8 +424,15 @@ def record_attendance(inv: Invitation, user, *, attendance: str, reason: str = "
         raise InvalidInput("只能为已接受邀请的专家记录出席情况")
     if local_now() < inv.request.end_at:
         raise InvalidInput("活动结束后方可记录出席情况")
+    if attendance not in ATTENDANCE:
+        raise InvalidInput("请选择出席情况")
     if attendance == "absent_excused" and not reason.strip():
         raise InvalidInput("请填写缺席理由")
+    from rules.feedback import parse_fee, parse_rating
+
+    # Whoever calls, the values must fit the rules and the column (the form checks them first).
+    rating = parse_rating(None if rating is None else str(rating))
+    fee = parse_fee(None if fee is None else str(fee))
     inv.attendance, inv.absence_reason, inv.rating = attendance, reason.strip(), rating
     inv.comments, inv.fee = comments.strip(), fee
     audit.record("attendance", inv, user=user, attendance=attendance, rating=rating, fee=str(fee))

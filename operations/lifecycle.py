@@ -1,7 +1,7 @@
 """The daily lifecycle: dormancy, automatic exit, waking on login, exits with reasons, flags."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 
@@ -24,7 +24,8 @@ def _set_status(expert_id: int, old: str, new: str, action: str, reason: str, us
     return True
 
 
-def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", file_id: int | None = None) -> ExpertExit:
+def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", file_id: int | None = None,
+                now: datetime | None = None) -> ExpertExit:
     """出库 with one of the reasons; recorded, audited, and (by the caller) the expert is told."""
     if reason not in EXIT_REASONS:
         raise InvalidInput("请选择出库原因")
@@ -41,6 +42,9 @@ def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", f
     db.session.flush()
     audit.record("expert_exit", expert, user=user, username=user.username if user else "system", reason=reason,
                  evidence=evidence.strip(), reapply_allowed=allowed)
+    from operations.draws import withdraw_expert
+
+    withdraw_expert(expert.id, f"专家已出库（{label}）", now)
     if expert.user is not None:
         from operations.notify import queue
 
@@ -76,14 +80,17 @@ def wake_on_login(user) -> bool:
 
 
 def last_active_day(last_login, admitted_on, created_at) -> date:
-    """The day the activity clock counts from: the last login, else admission, else registration."""
-    for value in (last_login, admitted_on, created_at):
-        if value is not None:
-            return value.date() if hasattr(value, "date") else value
-    raise ValueError("no reference day")
+    """The day the activity clock counts from: the later of the last login and the admission
+    (a re-admitted expert starts afresh), else registration."""
+    days = [v.date() if isinstance(v, datetime) else v for v in (last_login, admitted_on) if v is not None]
+    if days:
+        return max(days)
+    if created_at is None:
+        raise ValueError("no reference day")
+    return created_at.date() if isinstance(created_at, datetime) else created_at
 
 
-def run_activity_clock(today: date) -> dict[str, int]:
+def run_activity_clock(today: date, now: datetime | None = None) -> dict[str, int]:
     """Mark dormancy and automatic exits for the day; a second run the same day changes nothing."""
     rows = db.session.execute(
         select(Expert.id, Expert.status, User.last_login_at, Expert.admitted_on, Expert.created_at)
@@ -99,7 +106,7 @@ def run_activity_clock(today: date) -> dict[str, int]:
             counts["dormant"] += _set_status(expert_id, "admitted", "dormant", "dormant", "超过一年未登录，进入休眠")
         elif state == "exit":
             expert = db.session.get(Expert, expert_id)
-            exit_expert(expert, "inactivity")
+            exit_expert(expert, "inactivity", now=now)
             counts["exit"] += 1
     return counts
 

@@ -13,16 +13,9 @@ from models import Expert, Organization, db, utcnow
 from models.experts import EXPERT_STATUSES
 from operations import audit
 from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
-from rules.masking import mask_bank_account, mask_id_number, mask_mobile
+from rules.masking import FULL_NUMBERS, mask_bank_account, mask_id_number, mask_mobile
 from web.filters import local_dt
 
-# Who sees which personal numbers in full (design: masked unless the role needs them).
-FULL_NUMBERS = {
-    "bureau": {"id_number", "mobile", "bank_account"},  # fees and contacts are the bureau's work
-    "unit": {"mobile"},
-    "dept": {"mobile"},
-    "leader": set(),
-}
 
 
 def _rows(query, role: str):

@@ -85,8 +85,11 @@ def _check_known(state: str, route: str, action: str | None = None) -> None:
         raise InvalidInput(f"未知的操作：{action}")
 
 
-def actors_for(role: str, *, bureau_is_department: bool = False) -> tuple[str, ...]:
+def actors_for(role: str, *, bureau_is_department: bool = False, bureau_is_unit: bool = False) -> tuple[str, ...]:
     """Return the workflow actors a user role may act as, in order of precedence."""
+    if bureau_is_unit and role == "bureau":
+        # A unit with no reviewer account cannot recommend: the bureau does it, so nothing waits forever.
+        return ("bureau", "dept", "unit") if bureau_is_department else ("bureau", "unit")
     if bureau_is_department:
         # Notice §2.1.3: with no managing department (or an expert outside Shaoxing)
         # the bureau reviews in its place, so the department has no say.
@@ -98,10 +101,10 @@ def actors_for(role: str, *, bureau_is_department: bool = False) -> tuple[str, .
 
 
 def next_state(state: str, action: str, role: str, *, route: str = "open",
-               bureau_is_department: bool = False) -> str:
+               bureau_is_department: bool = False, bureau_is_unit: bool = False) -> str:
     """Return the state reached when role performs action in state, or raise InvalidInput."""
     _check_known(state, route, action)
-    for actor in actors_for(role, bureau_is_department=bureau_is_department):
+    for actor in actors_for(role, bureau_is_department=bureau_is_department, bureau_is_unit=bureau_is_unit):
         target = TRANSITIONS.get((route, state, action, actor))
         if target is not None:
             return target
@@ -114,10 +117,10 @@ def next_state(state: str, action: str, role: str, *, route: str = "open",
 
 
 def allowed_actions(state: str, role: str, *, route: str = "open",
-                    bureau_is_department: bool = False) -> list[str]:
+                    bureau_is_department: bool = False, bureau_is_unit: bool = False) -> list[str]:
     """Return the actions role may perform in state, in ACTIONS order."""
     _check_known(state, route)
-    actors = actors_for(role, bureau_is_department=bureau_is_department)
+    actors = actors_for(role, bureau_is_department=bureau_is_department, bureau_is_unit=bureau_is_unit)
     return [
         action for action in ACTIONS
         if any((route, state, action, actor) in TRANSITIONS for actor in actors)

@@ -18,6 +18,7 @@ EXCLUSION_REASONS = {
     "on_leave": "请假期间",
     "yearly_cap": "本年度受聘次数已达上限",
     "already_drawn": "本次活动已抽中过",
+    "org_full": "本次活动该单位专家已达上限",
 }
 DEFAULT_YEARLY_CAP = 10
 
@@ -79,6 +80,7 @@ class Candidate:
     leaves: tuple = ()
     draws_this_year: int = 0
     already_drawn: bool = False  # drawn before for this same request (a supplementary draw)
+    org_engaged_here: int = 0  # experts of the same unit invited or accepted for this request
     age_band: str | None = None
     sub_discipline: str | None = None
 
@@ -90,6 +92,7 @@ class Activity:
     avoidances: tuple = ()
     yearly_cap: int = DEFAULT_YEARLY_CAP
     applicant_credit_code: str = ""
+    max_per_org: int | None = None  # the request's cap per unit, across all its draws
 
 
 class _Index:
@@ -155,6 +158,9 @@ def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
         reasons.add("yearly_cap")
     if candidate.already_drawn:
         reasons.add("already_drawn")
+    # A supplementary draw must not take a unit over the cap the first draw respected.
+    if activity.max_per_org is not None and candidate.org_engaged_here >= activity.max_per_org:
+        reasons.add("org_full")
     return [c for c in EXCLUSION_REASONS if c in reasons]
 
 

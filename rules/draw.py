@@ -1,24 +1,37 @@
 """The random draw (随机抽取, rules §12): reproducible from a seed, fair, spread, capped per unit.
 
-How it works, so that anyone can check it by hand:
+How it works (version ``sha256-systematic-v2``), so that anyone can check it by hand:
 
 1. The pool is sorted by id, so its order as given never matters.
 2. Each candidate gets a priority: SHA-256 of "<seed>:<id>". Sorting by it is a uniformly
    random permutation that only the seed and the ids decide.
-3. Candidates are grouped into strata by sub-discipline. Strata are visited in rounds
-   (their order also from SHA-256 of the seed), one expert per stratum per round — a quota
-   that spreads specialties wherever the pool allows; a stratum that runs out drops out.
-4. Inside a stratum the next expert is the first in permutation order whose age band has
-   the fewest experts chosen so far (spreading ages), skipping anyone whose organization
-   already has `max_per_org` experts among those chosen (selected and backups together).
-5. The first `need` chosen are selected, the next `backups` are backups, in order.
+3. The candidates are lined up stratum by stratum: sub-disciplines in an order drawn from
+   the seed, inside each the age bands in an order drawn from the seed, inside each band
+   the permutation order.
+4. Systematic sampling along that line: with N candidates and k places, the step is N/k
+   and the start a point in [0, N/k) taken from SHA-256 of the seed; the candidates at
+   start, start + step, ... are taken. Every candidate has the same chance k/N, however
+   rare their sub-discipline (so nobody can be steered in by a narrow specialty), and
+   every sub-discipline and age band gets its proportional share, rounded down or up —
+   the quotas of §12.
+5. A taken place whose candidate's organization already has ``max_per_org`` experts among
+   those chosen (selected and backups together) passes to the next candidate along the
+   line that is free, wrapping around; a shortfall remains only when every organization
+   has reached its cap.
+6. The selected are sampled first; the backups are then sampled the same way from the rest.
+   Each group is ordered by priority: the order of invitation is random too.
+
+Version ``sha256-stratified-v1`` (round-robin over sub-disciplines, which gave a lone
+specialist a near-certain place) is kept only to replay draws recorded with it.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from fractions import Fraction
 
-ALGORITHM_VERSION = "sha256-stratified-v1"
+ALGORITHM_VERSION = "sha256-systematic-v2"
+_V1 = "sha256-stratified-v1"
 
 
 @dataclass(frozen=True)
@@ -38,8 +51,7 @@ def pool_digest(ids) -> str:
     return hashlib.sha256(",".join(str(i) for i in sorted(ids)).encode("ascii")).hexdigest()
 
 
-def draw(pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> DrawResult:
-    """Choose `need` experts and `backups` reserves from `pool` (objects with .id and .org_id)."""
+def _checked(pool, need: int, backups: int, seed: str, max_per_org: int) -> list:
     if need < 0 or backups < 0 or max_per_org < 1:
         raise ValueError("need and backups must be >= 0 and max_per_org >= 1")
     if not seed:
@@ -47,18 +59,60 @@ def draw(pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> Draw
     members = sorted(pool, key=lambda c: c.id)
     if len({c.id for c in members}) != len(members):
         raise ValueError("pool ids must be unique")
-    ordered = sorted(members, key=lambda c: (_priority(seed, c.id), c.id))
+    return members
 
+
+def draw(pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> DrawResult:
+    """Choose `need` experts and `backups` reserves from `pool` (objects with .id and .org_id)."""
+    members = _checked(pool, need, backups, seed, max_per_org)
+    priority = {c.id: _priority(seed, c.id) for c in members}
+
+    def rank(kind: str, value) -> tuple:
+        return (_priority(seed, f"{kind}:{value}"), str(value))
+
+    line = sorted(members, key=lambda c: (rank("stratum", getattr(c, "sub_discipline", None)),
+                                          rank("age", getattr(c, "age_band", None)), priority[c.id], c.id))
+    taken: set = set()
+    per_org: dict = {}
+
+    def sample(k: int, label: str) -> list:
+        rest = [c for c in line if c.id not in taken]
+        n = len(rest)
+        if k <= 0 or n == 0:
+            return []
+        step = Fraction(n, k) if k < n else Fraction(1)
+        start = Fraction(int(_priority(seed, label), 16), 2 ** 256) * step
+        picks = []
+        for i in range(min(k, n)):
+            position = int(start + i * step)  # floor: start and step are non-negative
+            for j in range(n):
+                candidate = rest[(position + j) % n]
+                if candidate.id not in taken and per_org.get(candidate.org_id, 0) < max_per_org:
+                    taken.add(candidate.id)
+                    per_org[candidate.org_id] = per_org.get(candidate.org_id, 0) + 1
+                    picks.append(candidate)
+                    break
+            else:
+                break  # every organization left is at its cap
+        return [c.id for c in sorted(picks, key=lambda c: (priority[c.id], c.id))]
+
+    selected = sample(need, "selected")
+    reserve = sample(backups, "backups")
+    return DrawResult(selected=selected, backups=reserve, shortfall=need - len(selected))
+
+
+def _draw_v1(pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> DrawResult:
+    """Round-robin over sub-disciplines; kept only to replay draws recorded with version 1."""
+    members = _checked(pool, need, backups, seed, max_per_org)
+    ordered = sorted(members, key=lambda c: (_priority(seed, c.id), c.id))
     strata: dict = {}
     for candidate in ordered:
         strata.setdefault(getattr(candidate, "sub_discipline", None), []).append(candidate)
-    stratum_order = sorted(strata, key=lambda s: (_priority(seed, f"stratum:{s}"), str(s)))
-
+    active = sorted(strata, key=lambda s: (_priority(seed, f"stratum:{s}"), str(s)))
     wanted = need + backups
     chosen: list = []
     per_org: dict = {}
     per_age: dict = {}
-    active = list(stratum_order)
     while len(chosen) < wanted and active:
         still_active = []
         for stratum in active:
@@ -66,7 +120,7 @@ def draw(pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> Draw
                 still_active.append(stratum)
                 continue
             remaining = [c for c in strata[stratum] if per_org.get(c.org_id, 0) < max_per_org]
-            strata[stratum] = remaining  # the capped are out for good: caps only grow
+            strata[stratum] = remaining
             if not remaining:
                 continue
             fewest = min(per_age.get(getattr(c, "age_band", None), 0) for c in remaining)
@@ -80,4 +134,13 @@ def draw(pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> Draw
                 still_active.append(stratum)
         active = still_active
     ids = [c.id for c in chosen]
-    return DrawResult(selected=ids[:need], backups=ids[need:wanted], shortfall=max(0, need - len(ids)))
+    return DrawResult(selected=ids[:need], backups=ids[need:wanted], shortfall=max(0, need - len(ids)),
+                      algorithm_version=_V1)
+
+
+REPLAYABLE = {ALGORITHM_VERSION: draw, _V1: _draw_v1}
+
+
+def replay(version: str, pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> DrawResult:
+    """Recompute a recorded draw with the algorithm version it was made with; KeyError if unknown."""
+    return REPLAYABLE[version](pool, need, backups, seed, max_per_org)

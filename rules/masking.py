@@ -1,5 +1,17 @@
 """Masks for personal numbers shown to people who do not need them in full."""
 
+# Which role may see which personal number in full (on request, audited); everyone else sees
+# the mask. The bureau pays fees and contacts experts; units and departments phone them.
+FULL_NUMBERS = {
+    "bureau": frozenset({"id_number", "mobile", "bank_account"}),
+    "unit": frozenset({"mobile"}),
+    "dept": frozenset({"mobile"}),
+}
+
+
+def may_see(role: str | None, field: str) -> bool:
+    return field in FULL_NUMBERS.get(role or "", frozenset())
+
 
 def mask_middle(value: str | None, keep_start: int, keep_end: int) -> str:
     """Keep the ends, star the middle; short values are starred whole."""

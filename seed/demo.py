@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from models import (College, Discipline, Expert, ManagingDepartment, Organization,
                     ReferenceItem, User, db, utcnow)
+from models.encrypted import lookup_hash
 from rules.credit_code import CHARSET, credit_code_check_char
 from rules.idcard import resident_id_check_char
 from seed.reference import DISTRICT_REGION_CODES
@@ -160,7 +161,7 @@ def load_demo() -> str:
             added["账号"] += 1
     db.session.flush()
 
-    existing_ids = set(db.session.scalars(select(Expert.id_number)))
+    existing_ids = set(db.session.scalars(select(Expert.id_number_hash)))
     statuses = [s for s, n in STATUS_PLAN for _ in range(n)]
     # The demo unit and department must find work waiting: put some pending experts there.
     demo_unit = by_name["绍兴越州纺织科技有限公司"]
@@ -210,10 +211,10 @@ def load_demo() -> str:
         )
         # Every random draw is made before this check, so the sequence (and so every key) is
         # the same on each run and existing rows are recognised.
-        if id_number in existing_ids:
+        if lookup_hash(id_number) in existing_ids:
             continue
         db.session.add(expert)
-        existing_ids.add(id_number)
+        existing_ids.add(lookup_hash(id_number))
         added["专家"] += 1
     db.session.flush()
     added["流程记录"] = _workflow(users, today)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, insert, select
 
 from models import Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, db, utcnow
+from models.encrypted import lookup_hash
 from rules.credit_code import CHARSET, credit_code_check_char
 from rules.idcard import resident_id_check_char
 from seed.demo import GIVEN, SURNAMES
@@ -48,9 +49,10 @@ def load_scale(experts: int, seed: int = 13745) -> dict[str, int]:
         birth = base + timedelta(days=(n // 900) % 12000)  # (birth day, sequence) is unique per n
         body = f"330602{birth:%Y%m%d}{n % 900 + 100:03d}"
         status = rng.choices(statuses, weights)[0]
+        number = body + resident_id_check_char(body)
         rows.append(dict(
             name=rng.choice(SURNAMES) + rng.choice(GIVEN), id_type="resident",
-            id_number=body + resident_id_check_char(body), birth_month=birth.replace(day=1), birth_date=birth,
+            id_number=number, id_number_hash=lookup_hash(number), birth_month=birth.replace(day=1), birth_date=birth,
             sex="M" if int(body[16]) % 2 else "F", title_level=rng.choice(["senior", "associate", "associate", "intermediate"]),
             mobile=f"139{n:08d}"[-11:], email=f"scale{n}@example.cn", organization_id=rng.choice(org_ids),
             expert_type="financial" if rng.random() < 0.1 else "technical", basic_condition_declared=True,

@@ -187,3 +187,66 @@ def test_details_show_the_eligibility_check(demo_app, demo_browser, changes, exp
     assert "入库条件核查" in page
     for text in expected:
         assert text in page
+
+
+def _pending_of_unit(app):
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "unit"))
+        expert = db.session.scalar(select(Expert).where(Expert.organization_id == user.organization_id,
+                                                        Expert.status == "pending_unit"))
+        return expert.id, expert.id_number, expert.bank_account, expert.mobile, expert.birth_month
+
+
+def test_details_mask_numbers_and_reveal_only_what_the_role_may_see_audited(demo_app, demo_browser):
+    expert_id, number, account, mobile, _birth = _pending_of_unit(demo_app)
+    demo_browser.login("unit")
+    page = demo_browser.get(f"/admin/expert/details/?id={expert_id}").get_data(as_text=True)
+    assert number not in page and number[:4] + "*" * 10 + number[-4:] in page
+    assert account not in page and mobile not in page
+    # The unit may see the mobile number in full (it phones the expert), never the ID or bank number.
+    assert f"field=mobile" in page and "field=id_number" not in page and "field=bank_account" not in page
+    reveal = f"/admin/expert/reveal/?id={expert_id}&field="
+    assert demo_browser.post(reveal + "id_number", {}, token_from="/admin/expert/").status_code == 403
+    shown = demo_browser.post(reveal + "mobile", {}, token_from="/admin/expert/").get_data(as_text=True)
+    assert mobile in shown and number not in shown
+    with demo_app.app_context():
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == str(expert_id),
+                                                              AuditEntry.object_type == "Expert")
+                                     .order_by(AuditEntry.seq)).all()
+        actions = [(e.action, json.loads(e.detail)) for e in entries[-2:]]
+    assert actions == [("view_expert", {"page": "details"}), ("reveal", {"field": "mobile"})]
+
+
+def test_the_bureau_reveals_an_id_number_and_it_is_logged(demo_app, demo_browser):
+    expert_id, number, account, _mobile, _birth = _pending_of_unit(demo_app)
+    demo_browser.login("bureau")
+    page = demo_browser.get(f"/admin/expert/details/?id={expert_id}").get_data(as_text=True)
+    assert number not in page and "field=id_number" in page and "field=bank_account" in page
+    shown = demo_browser.post(f"/admin/expert/reveal/?id={expert_id}&field=id_number", {},
+                              token_from="/admin/expert/").get_data(as_text=True)
+    assert number in shown and account not in shown
+    assert demo_browser.post(f"/admin/expert/reveal/?id={expert_id}&field=password_hash", {},
+                             token_from="/admin/expert/").status_code == 403
+    with demo_app.app_context():
+        last = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+        assert (last.action, last.username, json.loads(last.detail)) == ("reveal", "bureau", {"field": "id_number"})
+
+
+def test_a_unit_edits_an_application_without_ever_seeing_the_id_or_bank_number(demo_app, demo_browser):
+    expert_id, number, account, _mobile, birth = _pending_of_unit(demo_app)
+    demo_browser.login("unit")
+    page = demo_browser.get(f"/admin/expert/edit/?id={expert_id}").get_data(as_text=True)
+    assert number not in page and account not in page
+    assert re.search(r'id="id_number"[^>]*readonly', page) or re.search(r'readonly[^>]*id="id_number"', page)
+    # The masked values come back with the form: the stored numbers stay as they were.
+    form = _form(demo_app, id_number=number[:4] + "*" * 10 + number[-4:], bank_account="*" * 15 + account[-4:],
+                 birth_month=birth.strftime("%Y-%m"), position="副总工程师")
+    response = demo_browser.post(f"/admin/expert/edit/?id={expert_id}", form, token_from="/admin/expert/")
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    with demo_app.app_context():
+        expert = db.session.get(Expert, expert_id)
+        assert (expert.position, expert.id_number, expert.bank_account) == ("副总工程师", number, account)
+    # A form shown again with an error still carries only the masks.
+    bad = demo_browser.post(f"/admin/expert/edit/?id={expert_id}", {**form, "email": "不是邮箱"},
+                            token_from="/admin/expert/").get_data(as_text=True)
+    assert "邮箱" in bad and number not in bad and account not in bad

@@ -73,6 +73,10 @@ def test_bureau_creates_an_account_that_can_log_in(demo_app, demo_browser):
     assert demo_browser.post("/admin/user/new/", _user_form(demo_app)).status_code == 302
     other = Browser(demo_app.test_client())
     assert other.login("hospital_reviewer", "Shaoxing2026").status_code == 302
+    # The bureau chose the password: the holder sets their own first (tests/test_sessions.py).
+    assert other.get("/admin/expert/").headers["Location"].endswith("/password")
+    assert other.post("/password", {"current_password": "Shaoxing2026", "new_password": "Hospital2027",
+                                    "new_password2": "Hospital2027"}).status_code == 302
     assert other.get("/admin/expert/").status_code == 200
 
 

@@ -199,6 +199,11 @@ def test_invitation_admission_needs_only_the_bureaus_confirmation(demo_app):
     assert invited.status == "invited" and invited.admission_route == "invitation"
     b = Browser(demo_app.test_client())
     b.login("academician1", "Invite2026x")
+    # The bureau chose that password: the expert must set their own before anything else.
+    assert b.get("/me/").headers["Location"].endswith("/password")
+    b.post("/password", {"current_password": "Invite2026x", "new_password": "Mine2026abc",
+                         "new_password2": "Mine2026abc"})
+    assert b.get("/me/").status_code == 200
     form = profile_form(demo_app, name="特邀院士", email="ys@example.cn", mobile="13905750001")
     assert b.post("/me/profile", form).status_code == 302
     b.post("/me/upload/title_certificate", {"file": upload()}, content_type="multipart/form-data")
@@ -345,3 +350,23 @@ def test_profile_errors_are_shown_at_the_field_and_keep_what_was_typed(demo_app)
     assert "校验位" in page and "手机号" in page
     assert 'value="总工程师"' in page and 'value="功能纺织品"' in page
     assert _expert(demo_app, email="new@example.cn").id_number is None
+
+
+def test_the_bureau_recommends_for_a_unit_that_has_no_reviewer_account(demo_app):
+    """Otherwise an application from such a unit would wait in 待单位审核 for ever."""
+    from tests.factories import make_expert
+
+    with demo_app.app_context():
+        lonely = make_expert("pending_unit", org_name="绍兴市中医院", name="无审核账号单位的专家")
+        staffed = make_expert("pending_unit", name="有审核账号单位的专家")  # the demo unit reviewer's unit
+        db.session.commit()
+        lonely_id, staffed_id = lonely.id, staffed.id
+    bureau = staff(demo_app, "bureau")
+    page = bureau.get(f"/admin/expert/review/?id={lonely_id}").get_data(as_text=True)
+    assert 'value="endorse"' in page
+    review(bureau, lonely_id, "endorse")
+    assert _expert(demo_app, id=lonely_id).status in ("pending_dept", "pending_bureau")
+    # Where the unit has a reviewer, the bureau does not take its place.
+    assert 'value="endorse"' not in bureau.get(f"/admin/expert/review/?id={staffed_id}").get_data(as_text=True)
+    review(bureau, staffed_id, "endorse")
+    assert _expert(demo_app, id=staffed_id).status == "pending_unit"

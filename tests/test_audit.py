@@ -99,3 +99,24 @@ def test_postgresql_refuses_update_and_delete_on_the_log(chain):
             with pytest.raises(DBAPIError, match="append-only"):
                 with db.engine.begin() as conn:
                     conn.execute(text(sql))
+
+
+def test_the_supervisor_verifies_the_chain_in_the_ui_and_sees_where_it_breaks(chain):
+    from seed.demo import load_demo
+    from tests.conftest import Browser
+
+    with chain.app_context():
+        load_demo()  # the demo accounts; their creation is audited too
+        db.session.commit()
+    supervisor = Browser(chain.test_client())
+    supervisor.login("supervisor")
+    assert "完整性校验" in supervisor.get("/admin/audit/").get_data(as_text=True)
+    page = supervisor.post("/admin/audit/verify/", {}, token_from="/admin/audit/verify/")
+    assert "校验通过" in page.get_data(as_text=True)
+    _raw(chain, "UPDATE audit_entry SET detail = :d WHERE seq = 3", d='{"n": 99}')
+    page = supervisor.post("/admin/audit/verify/", {}, token_from="/admin/audit/verify/")
+    text_ = page.get_data(as_text=True)
+    assert "校验失败" in text_ and "篡改" in text_ and "<td>3</td>" in text_
+    with chain.app_context():
+        last = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+        assert last.action == "audit_verify" and '"ok": false' in last.detail

@@ -361,3 +361,109 @@ def test_the_result_sheet_and_the_record_form_download(demo_app):
     with demo_app.app_context():
         drawn = db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == "drawn"))
     assert usage.get(f"/admin/drawrequest/export/result?id={drawn}").status_code == 403
+
+
+def _approved_request(app, *, need=2, backups=2, max_per_org=1, start=None) -> int:
+    """An approved textile request with no project members in the way."""
+    from models import ProjectMember
+
+    with app.app_context():
+        usage = user("usage")
+        start = start or local_now().replace(second=0, microsecond=0) + timedelta(days=10)
+        req = DrawRequest(organization_id=usage.organization_id, created_by_id=usage.id, title="单位上限测试评审",
+                          activity_type="review", start_at=start, end_at=start + timedelta(hours=6), place="会议室",
+                          need=need, backups=backups, discipline_codes="540", min_title="associate", region="any",
+                          max_per_org=max_per_org)
+        req.members = [ProjectMember(project="测试项目", name="外省负责人", is_leader=True, unit_name="外省某大学")]
+        db.session.add(req)
+        db.session.flush()
+        draws.submit_request(req, usage)
+        draws.decide_request(req, user("bureau"), True)
+        db.session.commit()
+        return req.id
+
+
+def test_a_backup_unavailable_since_the_draw_is_skipped_with_the_reason(demo_app):
+    _seed_textile_experts(demo_app)
+    req_id = _approved_request(demo_app)
+    with demo_app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        draws.run_draw(req, user("bureau"))
+        db.session.commit()
+        invited = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id)
+                                     .order_by(Invitation.position)).all()
+        first_backup, second_backup = invited[2], invited[3]
+        # The first backup has gone on leave over the activity since the draw.
+        db.session.add(ExpertLeave(expert_id=first_backup.expert_id, start_date=req.start_at.date(),
+                                   end_date=req.start_at.date()))
+        db.session.commit()
+        draws.respond(db.session.get(Invitation, invited[0].id), False, None, "出差")
+        db.session.commit()
+        skipped, called = db.session.get(Invitation, first_backup.id), db.session.get(Invitation, second_backup.id)
+        assert skipped.status == "conflict" and "请假期间" in skipped.decline_reason
+        assert called.status == "invited"
+
+
+def test_a_supplementary_draw_keeps_the_per_unit_cap_of_the_request(demo_app):
+    """Two experts of one unit accepted under a cap of 2: the supplement may not take a third of them."""
+    from models import Organization
+
+    _seed_textile_experts(demo_app)
+    with demo_app.app_context():
+        unit = db.session.scalar(select(Organization).where(Organization.name == "柯桥纺织测试企业00"))
+        for n in range(3):
+            make_expert("admitted", org_name=unit.name, name=f"同单位专家{n}")
+        db.session.commit()
+        same_unit = set(db.session.scalars(select(Expert.id).where(Expert.organization_id == unit.id)))
+    req_id = _approved_request(demo_app, need=3, backups=0, max_per_org=2)
+    with demo_app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        record = draws.run_draw(req, user("bureau"))
+        # Make two of the unit's experts the engaged ones, as if the draw had chosen them.
+        invitations = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id)).all()
+        two = sorted(same_unit)[:2]
+        for inv, expert_id in zip(invitations, two):
+            db.session.execute(text("UPDATE invitation SET expert_id = :e, status = 'accepted' WHERE id = :i"),
+                               {"e": expert_id, "i": inv.id})
+        db.session.execute(text("UPDATE invitation SET status = 'declined' WHERE id = :i"), {"i": invitations[2].id})
+        db.session.commit()
+        req = db.session.get(DrawRequest, req_id)
+        supplement = draws.run_draw(req, user("bureau"), reason="一人谢绝")
+        db.session.commit()
+        assert not set(supplement.ids("selected")) & same_unit
+        drawn_here = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req_id)))
+        # The unit's experts not yet drawn here are all out for the cap (those drawn count as drawn).
+        assert len(same_unit - drawn_here) >= 1
+        excluded = json.loads(supplement.excluded_ids)
+        assert set(excluded.get("org_full", [])) == same_unit - drawn_here
+        assert draws.verify(supplement).ok
+        assert record.id != supplement.id
+
+
+def test_the_answer_deadline_never_passes_the_activity_start(demo_app):
+    _seed_textile_experts(demo_app)
+    start = local_now().replace(second=0, microsecond=0) + timedelta(hours=20)
+    req_id = _approved_request(demo_app, start=start)
+    with demo_app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        now = utcnow()
+        draws.run_draw(req, user("bureau"), now=now)
+        db.session.commit()
+        deadlines = set(db.session.scalars(select(Invitation.deadline).where(Invitation.request_id == req_id,
+                                                                             Invitation.status == "invited")))
+        # 48 answer hours asked, 20 hours to the start (Beijing time = UTC + 8).
+        assert deadlines == {start - timedelta(hours=8)}
+        assert draws.answer_by(req, now) < now + timedelta(hours=req.response_hours)
+
+
+def test_a_short_pool_is_recorded_and_shown_as_a_shortfall(demo_app):
+    _seed_textile_experts(demo_app, n=3)
+    req_id = _approved_request(demo_app, need=30, backups=0)
+    with demo_app.app_context():
+        record = draws.run_draw(db.session.get(DrawRequest, req_id), user("bureau"))
+        db.session.commit()
+        record_id, missing = record.id, record.shortfall
+        assert missing == 30 - len(record.ids("selected")) > 0
+    bureau = staff(demo_app, "bureau")
+    assert f"尚缺 {missing} 人" in bureau.get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
+    assert f"尚缺 {missing} 人" in bureau.get(f"/admin/drawrecord/record/?id={record_id}").get_data(as_text=True)

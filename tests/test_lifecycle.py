@@ -159,17 +159,25 @@ def test_an_unanswered_invitation_expires_at_its_deadline_and_the_next_backup_is
                                                              Invitation.status == "accepted"))
         invited.status = "invited"
         deadline = invited.deadline
+        # Everyone logged in lately: no exit on the simulated day calls this request's backups first.
+        for account in db.session.scalars(select(User)):
+            account.last_login_at = deadline
+        for expert in db.session.scalars(select(Expert).where(Expert.admitted_on.is_not(None))):
+            expert.admitted_on = deadline.date()
         backup = make_expert("admitted", name="等待的备选")
         db.session.add(Invitation(request_id=req.id, expert_id=backup.id, position=99, role="backup", status="waiting"))
         db.session.commit()
-        inv_id, backup_id = invited.id, backup.id
+        inv_id, backup_id, req_id = invited.id, backup.id, req.id
     _run(demo_app, deadline.date())  # the deadline day itself (00:00): not yet
     with demo_app.app_context():
         assert db.session.get(Invitation, inv_id).status == "invited"
     _run(demo_app, deadline.date() + timedelta(days=1))
     with demo_app.app_context():
         assert db.session.get(Invitation, inv_id).status == "expired"
-        assert db.session.scalar(select(Invitation.status).where(Invitation.expert_id == backup_id)) == "invited"
+        rows = [(i.id, i.position, i.status, i.decline_reason, i.expert_id) for i in db.session.scalars(
+            select(Invitation).where(Invitation.request_id == req_id))]
+        called = db.session.scalar(select(Invitation).where(Invitation.expert_id == backup_id))
+        assert called.status == "invited", rows + [backup_id]
 
 
 def test_a_warning_goes_out_thirty_days_before_dormancy_once(demo_app):
@@ -209,3 +217,73 @@ def test_a_reminder_goes_out_once_when_a_deadline_is_near(demo_app):
     with demo_app.app_context():
         kinds = db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.to_address == "remind@example.cn")).all()
     assert kinds == ["deadline_reminder"]
+
+
+def test_each_invitation_gets_its_own_reminder(demo_app):
+    """Invitations 1 and 12 both get one: the once-only check is per invitation, not a text match."""
+    from models import DrawRequest, Invitation, OutboxMessage
+
+    with demo_app.app_context():
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "approved"))
+        deadline = datetime(2027, 1, 10, 16, 0)
+        for n in range(12):
+            account = add_user(f"remind{n}", "expert")
+            account.email = f"remind{n}@example.cn"
+            expert = make_expert("admitted", user_id=account.id)
+            db.session.add(Invitation(request_id=req.id, expert_id=expert.id, position=100 + n, role="selected",
+                                      status="invited", deadline=deadline))
+        db.session.commit()
+    _run(demo_app, date(2027, 1, 10))
+    _run(demo_app, date(2027, 1, 10))
+    with demo_app.app_context():
+        to = db.session.scalars(select(OutboxMessage.to_address).where(
+            OutboxMessage.kind == "deadline_reminder", OutboxMessage.to_address.like("remind%"))).all()
+    assert sorted(to) == sorted(f"remind{n}@example.cn" for n in range(12))
+
+
+def test_an_exit_gives_up_future_engagements_and_calls_the_next_backup(demo_app):
+    from models import DrawRequest, Invitation, local_now
+
+    with demo_app.app_context():
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "drawn",
+                                                          DrawRequest.start_at > local_now()))
+        accepted = db.session.scalar(select(Invitation).where(Invitation.request_id == req.id,
+                                                              Invitation.status == "accepted"))
+        for other in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id,
+                                                                 Invitation.status == "waiting")):
+            other.status = "declined"  # only our backup is left to call
+        from models import Organization
+        from rules.credit_code import credit_code_check_char
+
+        body = "91330603MA2TX0001"  # a unit of its own: nobody else of it is engaged for this request
+        unit = Organization(name="顶替测试企业", credit_code=body + credit_code_check_char(body), in_shaoxing=True)
+        db.session.add(unit)
+        db.session.flush()
+        backup = make_expert("admitted", name="顶替的备选", org_name=unit.name)
+        db.session.add(Invitation(request_id=req.id, expert_id=backup.id, position=99, role="backup",
+                                  status="waiting"))
+        db.session.commit()
+        leaving = db.session.get(Expert, accepted.expert_id)
+        exit_expert(leaving, "misconduct", User.query.filter_by(username="bureau").one(), evidence="评审中泄露信息")
+        db.session.commit()
+        gone = db.session.get(Invitation, accepted.id)
+        assert gone.status == "cancelled" and "专家已出库" in gone.decline_reason
+        called = db.session.scalar(select(Invitation).where(Invitation.expert_id == backup.id))
+        assert called.status == "invited" and called.deadline is not None, called.decline_reason
+        assert db.session.scalar(select(func.count(AuditEntry.seq)).where(
+            AuditEntry.action == "invitation_cancelled")) == 1
+
+
+def test_a_readmitted_expert_counts_from_the_new_admission_not_an_old_login(clean_app):
+    """Re-admitted today after an old login: not dormant tomorrow."""
+    from operations.lifecycle import last_active_day
+
+    assert last_active_day(datetime(2023, 1, 5, 8), date(2026, 11, 1), datetime(2022, 1, 1)) == date(2026, 11, 1)
+    assert last_active_day(datetime(2026, 11, 20, 8), date(2026, 11, 1), datetime(2022, 1, 1)) == date(2026, 11, 20)
+    assert last_active_day(None, None, datetime(2025, 2, 3, 4)) == date(2025, 2, 3)
+    expert_id = _expert_with_login(clean_app, "readmitted", last_login=datetime(2023, 1, 5, 8))
+    with clean_app.app_context():
+        db.session.get(Expert, expert_id).admitted_on = date(2026, 11, 1)
+        db.session.commit()
+    _run(clean_app, date(2026, 11, 28))
+    assert _status(clean_app, expert_id) == "admitted"

@@ -81,7 +81,12 @@ def test_an_invitation_arrives_with_working_signed_links(demo_app, smtp):
     assert "确认接受邀请" in page
     anonymous.post(path, {}, token_from=path)
     with demo_app.app_context():
+        from models import AuditEntry
+
         assert db.session.get(Invitation, inv_id).status == "accepted"
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "invitation_accepted")
+                                  .order_by(AuditEntry.id.desc()))
+        assert '"via": "email_link"' in entry.detail  # the archive shows the answer came by the emailed link
     # An altered link is refused.
     assert anonymous.get(path[:-3] + "abc").status_code == 400
 
@@ -147,3 +152,18 @@ def test_a_return_and_an_admission_are_told_to_the_expert(demo_app):
         db.session.commit()
         mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "told@example.cn"))
         assert mail.kind == "returned" and "请补充职称证书" in mail.body and "所在单位" in mail.body
+
+
+def test_the_outbox_never_shows_staff_a_working_signed_link(demo_app):
+    """A bureau user reading the outbox must not be able to answer an invitation for the expert."""
+    _invited_expert(demo_app)
+    with demo_app.app_context():
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "invitation")
+                                    .order_by(OutboxMessage.id.desc()))
+        token = message.body.split("/invitation/", 1)[1].split()[0]
+        message_id = message.id
+    bureau = Browser(demo_app.test_client())
+    bureau.login("bureau")
+    page = bureau.get(f"/admin/outbox/details/?id={message_id}").get_data(as_text=True)
+    assert "评审邀请" in page and "签名链接已隐去" in page
+    assert token not in page and token[:20] not in page

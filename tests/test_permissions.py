@@ -21,6 +21,7 @@ PUBLIC = {"static", "admin.static", "auth.login", "auth.logout", "portal.registe
 # endpoint → roles that may use it.
 ALLOWED: dict[str, set[str]] = {
     "auth.landing": EVERYONE,
+    "auth.change_password": EVERYONE,  # one's own password; forced first for accounts the bureau made
     "home": EVERYONE,
     "portal.index": {"expert"},
     "portal.profile": {"expert"},
@@ -44,6 +45,8 @@ ALLOWED: dict[str, set[str]] = {
     "drawrequest.export_view": {"bureau", "supervisor"},  # the record form: see _url_for
     "drawrecord.index_view": {"bureau", "supervisor"},
     "drawrecord.record_view": {"bureau", "supervisor"},
+    "audit.verify_view": {"supervisor"},
+    "expert.reveal_view": {"bureau", "unit", "dept"},  # the mobile number; ID and bank: bureau (test_admin_experts)
     "outbox.index_view": {"bureau"},
     "outbox.details_view": {"bureau"},
     "change.index_view": {"bureau", "unit", "dept"},
@@ -113,7 +116,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
         return url + f"?id={db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == wanted))}", "GET"
     if "<kind>" in url:
         url = url.replace("<kind>", "title_certificate")
-    if endpoint.endswith((".edit_view", ".details_view", ".review_view", ".form_xlsx_view", ".exit_view")):
+    if endpoint.endswith((".edit_view", ".details_view", ".review_view", ".form_xlsx_view", ".exit_view",
+                          ".reveal_view")):
         model = MODEL_OF[view]
         query = select(model.id)
         if view == "expert" and role in EXPERT_FOR_ROLE:
@@ -121,6 +125,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
         elif view == "expert":
             query = select(Expert.id).where(Expert.status == "pending_bureau")
         url += f"?id={db.session.scalar(query.limit(1)) or 1}"
+        if endpoint == "expert.reveal_view":
+            url += "&field=mobile"
     return url, method
 
 

@@ -1,17 +1,20 @@
-"""Login and logout."""
+"""Login, logout and changing one's password (forced on the first login of an account the bureau made)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, StringField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from models import db, utcnow
+from models import User, db, utcnow
 from operations import audit
 from operations.accounts import authenticate
+from rules import InvalidInput
+from rules.passwords import validate_password
 
 bp = Blueprint("auth", __name__)
 
@@ -22,6 +25,37 @@ LOGIN_FAILED = "用户名或密码错误。连续输错5次，账号将被锁定
 class LoginForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("当前密码", validators=[InputRequired("请输入当前密码"), Length(max=200)])
+    new_password = PasswordField("新密码", validators=[InputRequired("请设置新密码"), Length(max=200, message="密码过长")],
+                                 description="至少8位，须同时包含字母和数字，不能包含用户名")
+    new_password2 = PasswordField("确认新密码", validators=[InputRequired("请再次输入新密码"),
+                                                       EqualTo("new_password", "两次输入的新密码不一致")])
+
+    def validate_new_password(self, field):
+        try:
+            validate_password(field.data, current_user.username)
+        except InvalidInput as e:
+            raise ValidationError(str(e)) from None
+        if self.current_password.data and field.data == self.current_password.data:
+            raise ValidationError("新密码不能与当前密码相同")
+
+
+# While an account must change its password, only these endpoints answer; the rest redirect.
+OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "admin.static"}
+WRONG_CURRENT = "当前密码不正确。"
+
+
+@bp.before_app_request
+def require_password_change():
+    """An account the bureau created (or reset) reaches nothing but the change-password page."""
+    if request.endpoint in OPEN_WHILE_CHANGING:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -53,8 +87,9 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    """End the session."""
+    """End the session: a copy of the cookie kept elsewhere stops working too (a new session token)."""
     if current_user.is_authenticated:
+        current_user.end_sessions()
         audit.record("logout")
         db.session.commit()
     logout_user()
@@ -69,3 +104,44 @@ def landing():
     if current_user.role == "expert":
         return redirect(url_for("portal.index"))
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; every other session of the account ends."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if user.check_password(form.current_password.data):
+            user.set_password(form.new_password.data)  # a new session token as well
+            user.must_change_password = False
+            user.failed_logins = 0
+            audit.record("password_changed", user, user=user)
+            db.session.commit()
+            login_user(user)  # this session carries on under the new token
+            flash("密码已修改，其他设备上的登录已失效。", "success")
+            return redirect(url_for("auth.landing"))
+        form.current_password.errors = [WRONG_CURRENT]
+        if _count_wrong_current_password(user):
+            flash("当前密码连续输错次数过多，账号已锁定，请稍后重新登录。", "warning")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/change_password.html", form=form, forced=user.must_change_password)
+
+
+def _count_wrong_current_password(user) -> bool:
+    """A wrong current password counts like a failed login; at the threshold the account locks and
+    every session ends, so a borrowed session cannot be used to guess the password. True if locked."""
+    user.failed_logins = User.failed_logins + 1  # in SQL, like a failed login (operations/accounts.py)
+    db.session.flush()
+    db.session.refresh(user, ["failed_logins"])
+    locked = user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]
+    if locked:
+        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+        user.failed_logins = 0
+        user.end_sessions()
+    audit.record("password_change_failed", user, user=user, reason="locked_out" if locked else "wrong_password")
+    db.session.commit()
+    if locked:
+        logout_user()
+    return locked

@@ -1,5 +1,5 @@
 """Error pages in Chinese, never with a stack trace or SQL."""
-from flask import render_template
+from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
 from models import db
@@ -14,10 +14,29 @@ MESSAGES = {
 }
 
 
+NUL_MESSAGE = "提交的内容含有无法保存的控制字符（空字符），请删除后重新提交。"
+
+
+def _has_nul(request_) -> bool:
+    """Whether any name, value or file name sent contains U+0000, which PostgreSQL cannot store or compare."""
+    pairs = list(request_.args.items(multi=True))
+    if request_.method in ("POST", "PUT", "PATCH"):
+        pairs += request_.form.items(multi=True)
+        pairs += [(name, storage.filename or "") for name, storage in request_.files.items(multi=True)]
+    return any("\x00" in name or "\x00" in value for name, value in pairs)
+
+
 def register_error_pages(app):
-    def render(code: int):
-        title, message = MESSAGES.get(code, (f"错误 {code}", "请求未能完成。"))
-        return render_template("error.html", code=code, title=title, message=message), code
+    def render(code: int, message: str | None = None):
+        title, default = MESSAGES.get(code, (f"错误 {code}", "请求未能完成。"))
+        return render_template("error.html", code=code, title=title, message=message or default), code
+
+    @app.before_request
+    def refuse_nul_characters():
+        """Bad input is a 400 here rather than a database error (a 500) on PostgreSQL later."""
+        if _has_nul(request):
+            return render(400, NUL_MESSAGE)
+        return None
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

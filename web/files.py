@@ -8,6 +8,7 @@ from models import UploadedFile, db
 from operations import audit
 from operations.admission import in_scope
 from operations.files import expert_of_file, path_of
+from web.inputs import get_by_id
 
 bp = Blueprint("files", __name__)
 
@@ -16,7 +17,7 @@ bp = Blueprint("files", __name__)
 @login_required
 def download(file_id: int):
     """Send the file under its original name (RFC 5987 for Chinese names)."""
-    row = db.session.get(UploadedFile, file_id)
+    row = get_by_id(UploadedFile, file_id)  # <int:> still lets through ids past the database's integer range
     expert = expert_of_file(file_id) if row else None
     if expert is None or not in_scope(current_user, expert):
         abort(404)  # not 403: do not confirm that the file exists

@@ -21,6 +21,7 @@ from rules.changes import CHANGE_STATES
 from rules.completeness import missing_for_submission
 from rules.contact import validate_email, validate_mobile
 from rules.passwords import validate_password
+from web.inputs import get_by_id
 
 bp = Blueprint("portal", __name__)
 
@@ -269,11 +270,15 @@ def respond(invitation_id: int):
     from operations.draws import respond as respond_to
 
     expert = _own_expert()
-    inv = db.session.get(Invitation, invitation_id)
+    inv = get_by_id(Invitation, invitation_id)  # <int:> lets through ids past the integer range
     if inv is None or inv.expert_id != expert.id:
         abort(404)
+    answer = request.form.get("answer")
+    if answer not in ("accept", "decline"):
+        flash("请选择“接受邀请”或“不能参加”。", "error")
+        return redirect(url_for("portal.index"))
     try:
-        result = respond_to(inv, request.form.get("answer") == "accept", current_user,
+        result = respond_to(inv, answer == "accept", current_user,
                             reason=request.form.get("reason", ""))
         db.session.commit()
         flash({"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
@@ -311,10 +316,11 @@ def leave():
     from models import ExpertLeave
 
     expert = _own_expert()
-    if request.form.get("remove"):
-        row = db.session.get(ExpertLeave, int(request.form["remove"]))
+    if "remove" in request.form:
+        row = get_by_id(ExpertLeave, request.form["remove"])
         if row is None or row.expert_id != expert.id:
-            abort(404)
+            flash("找不到要撤销的请假记录，请刷新页面后重试。", "error")
+            return redirect(url_for("portal.index"))
         db.session.delete(row)
         audit.record("leave_removed", expert, start=str(row.start_date), end=str(row.end_date))
         db.session.commit()

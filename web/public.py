@@ -28,19 +28,6 @@ class ObjectionForm(FlaskForm):
 def publicity():
     """Name, unit, discipline and title of the experts in publicity, with the period's dates."""
     form = ObjectionForm()
-    if form.validate_on_submit():
-        expert = db.session.get(Expert, int(form.expert_id.data)) if form.expert_id.data.isdigit() else None
-        try:
-            if expert is None:
-                raise InvalidInput("该专家不在公示期内")
-            lodge_objection(expert, form.name.data.strip(), form.contact.data.strip(), form.text.data.strip(),
-                            ip=request.remote_addr or "")
-            db.session.commit()
-            flash("异议已收到，市科技局将核实处理。", "success")
-            return redirect(url_for("public.publicity"))
-        except InvalidInput as e:
-            db.session.rollback()
-            flash(str(e), "error")
     rows = db.session.scalars(
         select(Expert).where(Expert.status == "publicizing")
         .options(joinedload(Expert.organization), joinedload(Expert.primary_discipline),
@@ -48,10 +35,28 @@ def publicity():
         .join(PublicityBatch, Expert.publicity_batch_id == PublicityBatch.id)
         .order_by(PublicityBatch.start_date, Expert.id)
     ).all()
-    wanted = request.args.get("expert", form.expert_id.data or "")
-    target = next((e for e in rows if str(e.id) == str(wanted)), None)
+    # The expert objected to is looked up among those listed, never by converting the posted id.
+    wanted = (form.expert_id.data or "") if request.method == "POST" else request.args.get("expert", "")
+    target = next((e for e in rows if str(e.id) == wanted.strip()), None)
+    status = 200
+    if request.method == "POST":
+        status = 400  # unless the objection is lodged below; the form keeps what was typed
+        if target is None:
+            flash("请从公示名单中选择要提出异议的专家（该专家不在公示期内或已不存在）。", "error")
+        elif not form.validate_on_submit():
+            flash("异议未提交，请按提示修改标红的内容。", "error")
+        else:
+            try:
+                lodge_objection(target, form.name.data.strip(), form.contact.data.strip(), form.text.data.strip(),
+                                ip=request.remote_addr or "")
+                db.session.commit()
+                flash("异议已收到，市科技局将核实处理。", "success")
+                return redirect(url_for("public.publicity"))
+            except InvalidInput as e:
+                db.session.rollback()
+                flash(str(e), "error")
     return render_template("public/publicity.html", experts=rows, form=form, titles=TITLE_LEVELS,
-                           target=target)
+                           target=target), status
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -72,7 +77,8 @@ def answer_invitation(token: str):
         abort(404)
     if request.method == "POST":
         try:
-            result = respond(inv, answer == "accept", inv.expert.user, reason=request.form.get("reason", ""))
+            result = respond(inv, answer == "accept", inv.expert.user, reason=request.form.get("reason", ""),
+                             via="email_link")
             db.session.commit()
             flash({"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
                    "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘。"}[result], "success")

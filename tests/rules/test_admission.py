@@ -256,3 +256,15 @@ def test_reason_optional_for_other_actions(action):
 def test_require_reason_unknown_action():
     with pytest.raises(InvalidInput):
         require_reason("delete", "x")
+
+
+def test_the_bureau_stands_in_for_a_unit_without_a_reviewer_only_when_told():
+    from rules.admission import allowed_actions, next_state
+
+    assert next_state("pending_unit", "endorse", "bureau", bureau_is_unit=True) == "pending_dept"
+    assert "endorse" in allowed_actions("pending_unit", "bureau", bureau_is_unit=True)
+    assert "endorse" not in allowed_actions("pending_unit", "bureau")
+    with pytest.raises(InvalidInput):
+        next_state("pending_unit", "endorse", "bureau")
+    # Standing in for the unit changes nothing for the other roles.
+    assert allowed_actions("pending_unit", "dept", bureau_is_unit=True) == allowed_actions("pending_unit", "dept")

@@ -1,9 +1,11 @@
 """The draw: property tests over random pools, and a statistical test of fairness."""
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -60,14 +62,59 @@ def test_the_pool_is_used_up_before_a_shortfall(pool, need, seed):
 
 
 def test_sub_disciplines_and_ages_are_spread_where_the_pool_allows():
-    pool = [E(i, i, age_band="50-59", sub_discipline="A") for i in range(1, 21)]
-    pool += [E(100 + i, 100 + i, age_band="<40", sub_discipline="B") for i in range(1, 4)]
-    for seed in ("a1", "b2", "c3", "d4"):
-        chosen = draw(pool, 4, 0, seed).selected
-        subs = Counter("B" if i > 100 else "A" for i in chosen)
-        assert subs == {"A": 2, "B": 2}  # quota: one per stratum per round
+    # 12 in A and 12 in B, 4 places: exactly 2 each, whatever the seed (proportional quota).
+    pool = [E(i, i, age_band="50-59", sub_discipline="A") for i in range(1, 13)]
+    pool += [E(100 + i, 100 + i, age_band="<40", sub_discipline="B") for i in range(1, 13)]
+    for n in range(50):
+        chosen = draw(pool, 4, 0, f"s{n}").selected
+        assert Counter("B" if i > 100 else "A" for i in chosen) == {"A": 2, "B": 2}
+    # 40 in one sub-discipline, ten in each age band, 4 places: one of each band.
     ages = [E(i, i, age_band=["<40", "40-49", "50-59", "60+"][i % 4], sub_discipline="A") for i in range(1, 41)]
-    assert len({ages[i - 1].age_band for i in draw(ages, 4, 0, "seed").selected}) == 4
+    for n in range(50):
+        assert len({ages[i - 1].age_band for i in draw(ages, 4, 0, f"s{n}").selected}) == 4
+
+
+@given(st.lists(st.integers(1, 30), min_size=1, max_size=6), st.integers(1, 25), seeds)
+@settings(max_examples=300, deadline=None)
+def test_each_sub_discipline_gets_its_proportional_share_rounded(sizes, need, seed):
+    """With no caps in the way, a stratum of s among N gets floor or ceil of need*s/N places."""
+    pool, next_id = [], 1
+    for stratum, size in enumerate(sizes):
+        for _ in range(size):
+            pool.append(E(next_id, next_id, sub_discipline=f"S{stratum}"))
+            next_id += 1
+    total = len(pool)
+    result = draw(pool, need, 0, seed)
+    got = Counter(e.sub_discipline for e in pool if e.id in set(result.selected))
+    for stratum, size in enumerate(sizes):
+        share = Fraction(min(need, total) * size, total)
+        assert math.floor(share) <= got.get(f"S{stratum}", 0) <= math.ceil(share)
+
+
+def test_a_lone_specialist_has_no_better_chance_than_anyone_else():
+    """A narrow sub-discipline must not steer its only expert in: 1 of 30, 5 places, chance 1/6."""
+    pool = [E(i, i, sub_discipline="broad") for i in range(1, 30)] + [E(99, 99, sub_discipline="narrow")]
+    runs = 3000
+    hits = sum(99 in draw(pool, 5, 0, f"{n:08x}").selected for n in range(runs))
+    expected, sd = runs / 6, (runs * (1 / 6) * (5 / 6)) ** 0.5
+    assert abs(hits - expected) < 4 * sd, hits
+    # And as a backup: 5 selected, then 5 backups from the other 25.
+    backup_hits = sum(99 in draw(pool, 5, 5, f"{n:08x}").backups for n in range(runs))
+    assert abs(backup_hits - runs * (5 / 6) * (5 / 25)) < 4 * sd, backup_hits
+
+
+def test_draws_recorded_with_version_one_still_replay():
+    from rules.draw import REPLAYABLE, replay
+
+    pool = [E(i, i % 7, age_band=["<40", "60+"][i % 2], sub_discipline=["A", "B", "C"][i % 3]) for i in range(1, 40)]
+    old = replay("sha256-stratified-v1", pool, 5, 2, "recorded-seed")
+    assert old.algorithm_version == "sha256-stratified-v1"
+    assert old == replay("sha256-stratified-v1", list(reversed(pool)), 5, 2, "recorded-seed")
+    # Version one's round robin: the three strata fill the first three places.
+    assert len({pool[i - 1].sub_discipline for i in old.selected[:3]}) == 3
+    assert set(REPLAYABLE) == {ALGORITHM_VERSION, "sha256-stratified-v1"}
+    with pytest.raises(KeyError):
+        replay("made-up", pool, 1, 0, "s")
 
 
 def test_each_equivalent_expert_has_the_same_chance():
