@@ -83,6 +83,8 @@ class ExpertView(RoleView):
     # View
     column_list = ["name", "organization", "primary_discipline", "title_level", "expert_type",
                    "id_number", "mobile", "status", "updated_at"]
+    # Not the personal numbers: ID numbers are ciphertext in the database, and sorting by phone helps nobody.
+    column_sortable_list = ["name", "title_level", "expert_type", "status", "updated_at"]
     column_labels = {
         "name": "专家姓名", "id_type": "证件类型", "id_number": "证件号码", "birth_month": "出生年月",
         "title_level": "职称级别", "position": "职务", "education": "学历", "degree": "学位",
