@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import xlsxwriter
 
+from exports.common import footer_text, TEXT_ONLY
+
 __all__ = [
     "DrawExpertRow", "DrawSheetData", "draw_result_xlsx", "draw_record_xlsx", "accepted_experts",
     "RESULT_TITLE", "RECORD_TITLE", "ONE_PAGE_MAX_EXPERTS", "SIGNATURE_LINES",
@@ -147,10 +149,6 @@ def _line_count(text: str, width: float, size: float, mono: bool = False, indent
     return count
 
 
-def _footer_text(text: str, limit: int = 60) -> str:
-    # Excel caps a footer at 255 characters; '&' starts a control code, so double it.
-    return text[:limit].replace("&", "&&")
-
 
 class _Form:
     """One worksheet laid out on a fixed grid of columns, row by row, text only."""
@@ -241,16 +239,14 @@ class _Form:
         sheet.center_horizontally()
         sheet.hide_gridlines(2)
         sheet.print_area(0, 0, self.row - 1, self.last_col)
-        footer = f"{title} 导出：{_footer_text(data.exported_by)} {_footer_text(data.exported_at)}"
+        footer = f"{title} 导出：{footer_text(data.exported_by)} {footer_text(data.exported_at)}"
         sheet.set_footer(f"&L&8{footer}&R&8第 &P 页", {"margin": 0.3})
 
 
 def _workbook(output: io.BytesIO, title: str, data: DrawSheetData):
     workbook = xlsxwriter.Workbook(output, {
         "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
+        **TEXT_ONLY,
         # Column widths are counted in digits of the default font. Arial 10 has the same 7 px
         # digit as Excel's Calibri 11, and LibreOffice has a metric twin of it (Liberation
         # Sans), so the widths print the same there instead of ~30 % wider with DejaVu Sans.

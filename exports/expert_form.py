@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import xlsxwriter
 
+from exports.common import footer_text, TEXT_ONLY
+
 __all__ = ["ExpertFormData", "expert_form_xlsx", "expert_type_text", "BASIC_CONDITION", "EXPERT_TYPES"]
 
 TITLE = "专家信息表"
@@ -99,19 +101,13 @@ def _row_height(*cells: tuple[str, float]) -> float:
     return min(MAX_ROW_HEIGHT, max(MIN_ROW_HEIGHT, lines * LINE_HEIGHT + ROW_PADDING))
 
 
-def _footer_text(text: str, limit: int = 60) -> str:
-    # Excel caps a footer at 255 characters; '&' starts a control code, so double it.
-    return text[:limit].replace("&", "&&")
-
 
 def expert_form_xlsx(data: ExpertFormData) -> bytes:
     """The filled 专家信息表 as .xlsx bytes."""
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {
         "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
+        **TEXT_ONLY,
     })
     workbook.set_properties({"title": TITLE, "author": data.exported_by})
     sheet = workbook.add_worksheet(TITLE)
@@ -203,7 +199,7 @@ def expert_form_xlsx(data: ExpertFormData) -> bytes:
     sheet.center_horizontally()
     sheet.hide_gridlines(2)
     sheet.print_area(0, 0, row - 1, 3)
-    footer = f"导出：{_footer_text(data.exported_by)} {_footer_text(data.exported_at)}"
+    footer = f"导出：{footer_text(data.exported_by)} {footer_text(data.exported_at)}"
     sheet.set_footer(f"&L&8{footer}&R&8第 &P 页", {"margin": 0.3})
 
     workbook.close()

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import xlsxwriter
 
+from exports.common import footer_text, TEXT_ONLY
+
 __all__ = ["Table", "LeadershipData", "leadership_xlsx", "COVER_SHEET", "CHART_KINDS", "MAX_CHART_ROWS", "NO_DATA"]
 
 COVER_SHEET = "封面"
@@ -86,10 +88,6 @@ def _col_px(width: float) -> int:
     return int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
 
 
-def _footer_text(text: str, limit: int = 60) -> str:
-    # Excel caps a header/footer at 255 characters; '&' starts a control code, so double it.
-    return str(text)[:limit].replace("&", "&&")
-
 
 def _sheet_names(tables: list[Table]) -> list[str]:
     """Valid, unique sheet names: no []:*?/\\, no edge apostrophes, ≤ 31 characters."""
@@ -140,16 +138,14 @@ def leadership_xlsx(data: LeadershipData) -> bytes:
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {
         "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
+        **TEXT_ONLY,
         "default_format_properties": {"font_name": DEFAULT_FONT, "font_size": FONT_SIZE},
     })
     workbook.set_properties({"title": data.title, "author": data.exported_by})
     formats = _Formats(workbook)
     names = _sheet_names(data.tables)
-    header = f"&L&8{_footer_text(data.title, 80)}"
-    footer = (f"&L&8导出：{_footer_text(data.exported_by)} {_footer_text(data.exported_at)}"
+    header = f"&L&8{footer_text(data.title, 80)}"
+    footer = (f"&L&8导出：{footer_text(data.exported_by)} {footer_text(data.exported_at)}"
               f"&R&8第 &P 页 / 共 &N 页")
 
     def page_setup(sheet, last_row: int, last_col: int) -> None:

@@ -5,6 +5,8 @@ from typing import Iterable
 
 import xlsxwriter
 
+from exports.common import TEXT_ONLY
+
 # (header, width in characters)
 COLUMNS = [("序号", 5), ("姓名", 8), ("性别", 4), ("证件号码", 20), ("出生年月", 8), ("职称级别", 8),
            ("职称名称", 12), ("工作单位", 26), ("所在地", 7), ("主学科", 22), ("专家类型", 8),
@@ -16,7 +18,7 @@ def write_roster(path: str, rows: Iterable[list[str]], *, title: str, filter_tex
     """Write the roster to `path` in constant-memory mode; returns the number of experts written."""
     workbook = xlsxwriter.Workbook(path, {
         "constant_memory": True,  # rows go straight to disk: 100,000 experts in a few MB of memory
-        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+        **TEXT_ONLY,
     })
     workbook.set_properties({"title": title, "author": exported_by})
     ws = workbook.add_worksheet("专家名册")
