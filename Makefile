@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test install install-dev clean
+.PHONY: run test bench install install-dev clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ run: install
 ## The whole suite, on SQLite and PostgreSQL.
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmarks at 100,000 experts on SQLite and PostgreSQL, written to BENCHMARKS.md (about 25 minutes).
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) test-artifacts

@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.form import rules as form_layout
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 from wtforms.fields import DateField, MonthField, SelectField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -46,6 +48,21 @@ EDITABLE_STATUSES = {
 def _college_check(form, field):
     if field.data and form.organization.data and field.data.organization_id != form.organization.data.id:
         raise ValidationError("所选院系不属于所选工作单位")
+
+
+class DisciplineCodeFilter(BaseSQLAFilter):
+    """主学科代码 starting with what is typed: a first-level code takes in all its sub-disciplines.
+
+    A sub-query on the small discipline table rather than Flask-Admin's outer join, so the
+    database can start from the discipline index instead of scanning every expert.
+    """
+
+    def apply(self, query, value, alias=None):
+        wanted = select(Discipline.id).where(Discipline.code.startswith(value.strip(), autoescape=True))
+        return query.filter(Expert.primary_discipline_id.in_(wanted))
+
+    def operation(self):
+        return "开头为"
 
 
 def _status_formatter(view, context, model, name):
@@ -105,7 +122,7 @@ class ExpertView(RoleView):
     }
     column_searchable_list = ["name"]
     column_filters = ["status", "title_level", "expert_type", "organization.name",
-                      "primary_discipline.code", "admission_route"]
+                      DisciplineCodeFilter(Expert.primary_discipline_id, "主学科代码"), "admission_route"]
     column_default_sort = ("updated_at", True)
     column_select_related_list = [Expert.organization, Expert.primary_discipline]
     column_formatters = {
@@ -216,6 +233,30 @@ class ExpertView(RoleView):
 
     def get_count_query(self):
         return db.session.query(func.count(Expert.id)).filter(expert_scope(current_user))
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Every word typed must be in the name. Chinese names have no case, so a plain LIKE does;
+        only a word with Latin letters pays for lower() on every row (a third of the scan on PostgreSQL)."""
+        for word in search.split():
+            if any(c.isascii() and c.isalpha() for c in word):
+                clause = func.lower(Expert.name).contains(word.lower(), autoescape=True)
+            else:
+                clause = Expert.name.contains(word, autoescape=True)
+            query = query.filter(clause)
+            count_query = count_query.filter(clause) if count_query is not None else None
+        return query, count_query, joins, count_joins
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """The page's ids first, then only those rows: one query walking to page 4,000 would join
+        (and load) every row it skips; the id walk runs on the sort column's index alone."""
+        count, query = super().get_list(page, sort_column, sort_desc, search, filters, execute=False,
+                                        page_size=page_size)
+        if not execute:
+            return count, query
+        ids = [row.id for row in query.with_entities(Expert.id)]
+        rows = {e.id: e for e in db.session.query(Expert).options(
+            joinedload(Expert.organization), joinedload(Expert.primary_discipline)).filter(Expert.id.in_(ids))}
+        return count, [rows[i] for i in ids if i in rows]
 
     def get_one(self, id):
         key = parse_id(id)

@@ -1,27 +1,30 @@
 """Draw latency: a typical draw against the database given by DATABASE_URL, beside its floor.
 
-Usage: DATABASE_URL=... python bench/draw_bench.py [--runs 20]
+Usage: DATABASE_URL=... python bench/draw_bench.py [--runs 30]
 The database must already hold the data (flask seed demo / seed scale --experts N).
 A typical draw: 15 experts and 5 backups, two disciplines, five projects of ten members, ten avoidances.
-Each run happens in a transaction that is rolled back, so the data is left as it was.
+Each run is the whole operation (pool, conflicts, draw, record, invitations, audit entry) in a
+transaction that is rolled back, so the data is left as it was. The floor is the bare SQL that
+fetches the candidate ids for the same conditions.
 """
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import emit, timed
 
-from sqlalchemy import func, or_, select  # noqa: E402
+from sqlalchemy import func, select, text
 
-from app import create_app  # noqa: E402
-from models import (Discipline, DrawRequest, Expert, Organization, ProjectMember, RequestAvoidance, User, db,  # noqa: E402
-                    utcnow)
-from operations import draws  # noqa: E402
+from app import create_app
+from models import DrawRequest, Expert, Organization, ProjectMember, RequestAvoidance, User, db, utcnow
+from operations import draws
+
+FLOOR = """SELECT e.id FROM expert e
+WHERE e.status IN ('admitted', 'dormant') AND e.title_level IN ('senior', 'associate')
+  AND (e.primary_discipline_id IN (SELECT id FROM discipline WHERE code LIKE '520%' OR code LIKE '460%')
+       OR e.id IN (SELECT s.expert_id FROM expert_secondary_discipline s JOIN discipline d ON d.id = s.discipline_id
+                   WHERE d.code LIKE '520%' OR d.code LIKE '460%'))"""
 
 
 def typical_request(usage: User) -> DrawRequest:
@@ -41,51 +44,35 @@ def typical_request(usage: User) -> DrawRequest:
     return req
 
 
-def timed(fn, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-        db.session.rollback()
-    return times
-
-
-def p95(values: list[float]) -> float:
-    return sorted(values)[max(0, int(round(0.95 * len(values))) - 1)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     app = create_app()
     with app.app_context():
         experts = db.session.scalar(select(func.count(Expert.id)))
-        bureau = db.session.scalar(select(User).where(User.role == "bureau")) or User(id=None, name="bench", role="bureau")
-        usage = db.session.scalar(select(User).where(User.role == "usage")) or bureau
-
-        selected: list[int] = []
+        bureau = db.session.scalar(select(User).where(User.username == "bureau"))
+        usage = db.session.scalar(select(User).where(User.username == "usage")) or bureau
+        pools, request = [], [typical_request(usage)]
 
         def one_draw():
-            record = draws.run_draw(typical_request(usage), bureau)
-            selected.append(len(record.ids("selected")))
+            record = draws.run_draw(request[0], bureau)
+            assert len(record.ids("selected")) == 15 and len(record.ids("backup_ids")) == 5
+            pools.append(record.pool_size)
+
+        def next_request():
+            """Untimed: roll the draw back and file the next request (the applicant's work, not the draw's)."""
+            db.session.rollback()
+            request[0] = typical_request(usage)
 
         def floor():
-            """The bare SQL that fetches the candidate ids for the same conditions."""
-            wanted = select(Discipline.id).where(or_(Discipline.code.like("520%"), Discipline.code.like("460%")))
-            ids = db.session.scalars(select(Expert.id).where(
-                Expert.status == "admitted", Expert.primary_discipline_id.in_(wanted),
-                Expert.title_level.in_(["senior", "associate"]))).all()
-            assert ids
+            assert db.session.execute(text(FLOOR)).scalars().all()
 
-        draw_times = timed(one_draw, args.runs)
-        floor_times = timed(floor, args.runs)
-        dialect = db.engine.dialect.name
-        print("| database | experts | selected | draw median ms | draw p95 ms | floor median ms | ratio |")
-        print("|---|---|---|---|---|---|---|")
-        print(f"| {dialect} | {experts} | {selected[0]} | {statistics.median(draw_times):.1f} | {p95(draw_times):.1f} | "
-              f"{statistics.median(floor_times):.1f} | {statistics.median(draw_times) / statistics.median(floor_times):.2f} |")
+        times = timed(one_draw, args.runs, after=next_request)
+        emit("draw", "typical draw (15 + 5, two disciplines, 5 × 10 members, 10 avoidances)", times,
+             timed(floor, args.runs, after=db.session.rollback), target="p95 ≤ 100 ms and ≤ 3× floor",
+             experts=experts, pool=pools[-1],
+             candidates=len(db.session.execute(text(FLOOR)).all()))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ expert_secondary_discipline = Table(
     "expert_secondary_discipline",
     db.metadata,
     Column("expert_id", ForeignKey("expert.id", ondelete="CASCADE"), primary_key=True),
-    Column("discipline_id", ForeignKey("discipline.id"), primary_key=True),
+    Column("discipline_id", ForeignKey("discipline.id"), primary_key=True, index=True),  # draws look up by it
 )
 
 
@@ -33,6 +33,8 @@ class Expert(db.Model):
     __tablename__ = "expert"
     __table_args__ = (
         UniqueConstraint("id_type", "id_number_hash"),
+        # The list's order; with the id in it a deep page is read from the index alone.
+        db.Index("ix_expert_list_order", "updated_at", "id"),
         db.CheckConstraint(in_list("status", EXPERT_STATUSES), name="status"),
         db.CheckConstraint(in_list("id_type", ID_TYPES), name="id_type"),
         db.CheckConstraint(in_list("title_level", TITLE_LEVELS), name="title_level"),

@@ -6,12 +6,14 @@ import json
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, text, union, update
+from sqlalchemy.orm import joinedload
 
 from models import (Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
                     Organization, College, db, local_now, utcnow)
@@ -28,8 +30,7 @@ _DRAW_LOCK = 7_202_612  # serialises draws on PostgreSQL: two draws never engage
 ENGAGING = ("invited", "accepted")
 
 
-@dataclass(frozen=True)
-class PoolEntry:
+class PoolEntry(NamedTuple):
     """What the draw needs of a pool member; stored with the record for replay."""
 
     id: int
@@ -44,33 +45,50 @@ def _conditions(req: DrawRequest) -> dict:
             "max_per_org": req.max_per_org, "activity": [req.start_at.isoformat(), req.end_at.isoformat()]}
 
 
-# Only the columns the conflict rules read: loading whole records costs ten times more at scale.
-# Not the ID number: project members are declared by name and unit, and decrypting every
-# candidate's number would cost more than the whole conflict check.
-CANDIDATE_COLUMNS = (Expert.id, Expert.name, Expert.organization_id, Expert.college_id,
-                     Expert.status, Expert.birth_date, Expert.birth_month, Expert.primary_discipline_id)
+# Only the columns the conflict rules read, with the unit, college and discipline joined in:
+# loading whole records costs ten times more at scale. Not the ID number: project members are
+# declared by name and unit, and decrypting every candidate's number would cost more than the
+# whole conflict check.
+CANDIDATE_COLUMNS = (Expert.id, Expert.name, Expert.organization_id, Expert.status, Expert.birth_date,
+                     Expert.birth_month, Organization.name.label("org_name"), Organization.credit_code,
+                     College.name.label("college"), Discipline.code.label("sub_discipline"))
 
 
-def matching_experts(req: DrawRequest) -> list:
-    """Admitted experts meeting the request's conditions (before any conflict or exclusion), as rows."""
-    query = select(*CANDIDATE_COLUMNS).join(Organization, Expert.organization_id == Organization.id).where(
-        Expert.status.in_(["admitted", "dormant"]))  # dormant ones are counted, then excluded as inactive
+def _candidate_rows():
+    return (select(*CANDIDATE_COLUMNS).join(Organization, Expert.organization_id == Organization.id)
+            .outerjoin(College, Expert.college_id == College.id)
+            .outerjoin(Discipline, Expert.primary_discipline_id == Discipline.id))
+
+
+def _matching_clause(req: DrawRequest) -> list:
+    """The request's conditions as WHERE terms (before any conflict or exclusion)."""
+    terms = [Expert.status.in_(["admitted", "dormant"])]  # dormant ones are counted, then excluded as inactive
     if req.codes:
+        # A union of the two discipline indexes: an OR of them makes both databases scan every expert.
         wanted = select(Discipline.id).where(or_(*[Discipline.code.like(c.strip() + "%") for c in req.codes]))
-        secondary = select(expert_secondary_discipline.c.expert_id).where(
-            expert_secondary_discipline.c.discipline_id.in_(wanted))
-        query = query.where(or_(Expert.primary_discipline_id.in_(wanted), Expert.id.in_(secondary)))
+        terms.append(Expert.id.in_(union(
+            select(Expert.id).where(Expert.primary_discipline_id.in_(wanted)),
+            select(expert_secondary_discipline.c.expert_id).where(
+                expert_secondary_discipline.c.discipline_id.in_(wanted)))))
     if req.expert_type:
-        query = query.where(Expert.expert_type == req.expert_type)
+        terms.append(Expert.expert_type == req.expert_type)
     floor = TITLE_LEVELS[req.min_title][1]
     levels = [code for code, (_label, rank) in TITLE_LEVELS.items() if rank >= floor]
     title_ok = Expert.title_level.in_(levels)
     if floor <= TITLE_LEVELS["associate"][1]:  # "or equivalent level" stands in for associate-senior
         title_ok = or_(title_ok, Expert.equivalent_level.is_(True))
-    query = query.where(title_ok)
+    terms.append(title_ok)
     if req.region in ("in", "out"):
-        query = query.where(Organization.in_shaoxing.is_(req.region == "in"))
-    experts = db.session.execute(query.order_by(Expert.id)).all()
+        terms.append(Expert.organization_id.in_(
+            select(Organization.id).where(Organization.in_shaoxing.is_(req.region == "in"))))
+    return terms
+
+
+def matching_experts(req: DrawRequest) -> list:
+    """Admitted experts meeting the request's conditions (before any conflict or exclusion), as rows."""
+    # Through the connection: plain rows, without the ORM's per-row bookkeeping (thousands of rows).
+    experts = db.session.connection().execute(_candidate_rows().where(*_matching_clause(req))
+                                              .order_by(Expert.id)).all()
     day = req.start_at.date()
     if req.age_min is not None or req.age_max is not None:
         def fits(e):
@@ -94,39 +112,50 @@ def activity_of(req: DrawRequest) -> Activity:
     )
 
 
-def candidates_for(req: DrawRequest, experts: list[Expert]) -> list[Candidate]:
-    """Everything the conflict rules need, fetched in a handful of queries (never one per expert)."""
-    ids = [e.id for e in experts]
-    if not ids:
+def candidates_for(req: DrawRequest, experts: list) -> list[Candidate]:
+    """Everything the conflict rules need, fetched in a handful of queries (never one per expert).
+
+    `experts` are rows of matching_experts, or Expert records (a backup re-checked when called).
+    The side tables are read for the request's whole matching set by sub-query, not by a list of
+    thousands of bound ids: at 100,000 experts, binding and fetching those lists cost more than the draw.
+    """
+    if not experts:
         return []
-    orgs = {o.id: o for o in db.session.execute(
-        select(Organization.id, Organization.name, Organization.credit_code).where(
-            Organization.id.in_({e.organization_id for e in experts})))}
-    colleges = dict(db.session.execute(select(College.id, College.name).where(
-        College.id.in_({e.college_id for e in experts if e.college_id}))).all())
-    codes = dict(db.session.execute(select(Discipline.id, Discipline.code).where(
-        Discipline.id.in_({e.primary_discipline_id for e in experts if e.primary_discipline_id}))).all())
+    if isinstance(experts[0], Expert):
+        experts = db.session.execute(_candidate_rows().where(Expert.id.in_([e.id for e in experts]))
+                                     .order_by(Expert.id)).all()
+    ids = {row[0] for row in experts}
+    # The side tables are read by what can matter to this activity, not by a list of thousands of
+    # candidate ids: avoidances are few (each is checked against the members by the rules), and
+    # only engagements and leaves overlapping the activity, and only experts at the yearly cap, count.
     avoid_units, avoid_persons = defaultdict(set), defaultdict(set)
-    for a in db.session.scalars(select(ExpertAvoidance).where(ExpertAvoidance.expert_id.in_(ids))):
-        if a.kind == "unit" and a.credit_code:
-            avoid_units[a.expert_id].add(a.credit_code)
-        elif a.kind == "person":
-            avoid_persons[a.expert_id].add(a.name)
+    for expert_id, kind, name, credit_code in db.session.execute(
+            select(ExpertAvoidance.expert_id, ExpertAvoidance.kind, ExpertAvoidance.name, ExpertAvoidance.credit_code)):
+        if expert_id not in ids:
+            continue
+        if kind == "unit" and credit_code:
+            avoid_units[expert_id].add(credit_code)
+        elif kind == "person":
+            avoid_persons[expert_id].add(name)
     engagements = defaultdict(list)
-    for expert_id, start, end, request_id in db.session.execute(
-            select(Invitation.expert_id, DrawRequest.start_at, DrawRequest.end_at, DrawRequest.id)
+    for expert_id, start, end in db.session.execute(
+            select(Invitation.expert_id, DrawRequest.start_at, DrawRequest.end_at)
             .join(DrawRequest, Invitation.request_id == DrawRequest.id)
-            .where(Invitation.expert_id.in_(ids), Invitation.status.in_(ENGAGING), DrawRequest.id != req.id)):
+            .where(Invitation.status.in_(ENGAGING), DrawRequest.id != req.id,
+                   DrawRequest.start_at <= req.end_at, DrawRequest.end_at >= req.start_at)):
         engagements[expert_id].append(Interval(start, end))
     leaves = defaultdict(list)
-    for leave in db.session.scalars(select(ExpertLeave).where(ExpertLeave.expert_id.in_(ids))):
-        leaves[leave.expert_id].append(Interval(leave.start_date, leave.end_date))
-    year = req.start_at.year
+    for expert_id, start, end in db.session.execute(
+            select(ExpertLeave.expert_id, ExpertLeave.start_date, ExpertLeave.end_date)
+            .where(ExpertLeave.start_date <= req.end_at.date(), ExpertLeave.end_date >= req.start_at.date())):
+        leaves[expert_id].append(Interval(start, end))
+    year, cap = req.start_at.year, current_app.config.get("DRAW_YEARLY_CAP", DEFAULT_YEARLY_CAP)
+    this_year = select(DrawRequest.id).where(DrawRequest.id != req.id, DrawRequest.start_at >= datetime(year, 1, 1),
+                                             DrawRequest.start_at < datetime(year + 1, 1, 1))
     yearly = dict(db.session.execute(
-        select(Invitation.expert_id, func.count()).join(DrawRequest, Invitation.request_id == DrawRequest.id)
-        .where(Invitation.expert_id.in_(ids), Invitation.status == "accepted", DrawRequest.id != req.id,
-               DrawRequest.start_at >= datetime(year, 1, 1), DrawRequest.start_at < datetime(year + 1, 1, 1))
-        .group_by(Invitation.expert_id)).all())
+        select(Invitation.expert_id, func.count())
+        .where(Invitation.status == "accepted", Invitation.request_id.in_(this_year))
+        .group_by(Invitation.expert_id).having(func.count() >= cap)).all())
     drawn_here = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req.id)))
     # Who of each unit is engaged for this request already: the per-unit cap holds across its draws.
     engaged_here = defaultdict(set)
@@ -135,19 +164,27 @@ def candidates_for(req: DrawRequest, experts: list[Expert]) -> list[Candidate]:
             .where(Invitation.request_id == req.id, Invitation.status.in_(ENGAGING), Invitation.role != "special")):
         engaged_here[org_id].add(expert_id)
     day = req.start_at.date()
+    by_year = {}  # birth year -> age band, for the years no band boundary (40, 50, 60) can split
+    none, empty = frozenset(), ()
     result = []
-    for e in experts:
-        org = orgs[e.organization_id]
-        birth = e.birth_date or e.birth_month
+    for expert_id, name, org_id, status, birth_date, birth_month, org_name, credit_code, college, code in experts:
+        birth = birth_date or birth_month
+        band = None
+        if birth:
+            years = day.year - birth.year  # the age is this or one less
+            band = by_year.get(birth.year) if years not in (40, 50, 60) else None
+            if band is None:
+                band = age_band(age_on(birth, day))
+                if years not in (40, 50, 60):
+                    by_year[birth.year] = band
         result.append(Candidate(
-            id=e.id, name=e.name, org_id=org.id, org_name=org.name, credit_code=org.credit_code,
-            college=colleges.get(e.college_id, ""), status=e.status,
-            avoid_unit_codes=frozenset(avoid_units[e.id]), avoid_persons=frozenset(avoid_persons[e.id]),
-            engagements=tuple(engagements[e.id]), leaves=tuple(leaves[e.id]),
-            draws_this_year=yearly.get(e.id, 0), already_drawn=e.id in drawn_here,
-            org_engaged_here=len(engaged_here[org.id] - {e.id}),
-            age_band=age_band(age_on(birth, day)) if birth else None,
-            sub_discipline=codes.get(e.primary_discipline_id)))
+            expert_id, name, org_id, org_name, credit_code, college or "", "", status,
+            frozenset(avoid_units[expert_id]) if expert_id in avoid_units else none,
+            frozenset(avoid_persons[expert_id]) if expert_id in avoid_persons else none,
+            tuple(engagements[expert_id]) if expert_id in engagements else empty,
+            tuple(leaves[expert_id]) if expert_id in leaves else empty,
+            yearly.get(expert_id, 0), expert_id in drawn_here,
+            len(engaged_here[org_id] - {expert_id}) if engaged_here else 0, band, code))
     return result
 
 
@@ -231,20 +268,25 @@ def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None =
     db.session.flush()
     position = db.session.scalar(select(func.max(Invitation.position)).where(Invitation.request_id == req.id)) or 0
     deadline = answer_by(req, now)
+    invited = []
     for expert_id in result.selected:
         position += 1
-        inv = Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
-                         role="selected", status="invited", invited_at=now, deadline=deadline)
-        db.session.add(inv)
-        db.session.flush()
-        tell_invited(inv)
+        invited.append(Invitation(request=req, record_id=record.id, expert_id=expert_id, position=position,
+                                  role="selected", status="invited", invited_at=now, deadline=deadline))
     for expert_id in result.backups:
         position += 1
         db.session.add(Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
                                   role="backup", status="waiting"))
+    db.session.add_all(invited)
     if kind == "initial":
         req.status = "drawn"
-    db.session.flush()
+    db.session.flush()  # one flush for all the invitations: the emails need their ids
+    # The invited and their accounts in one query, held here so tell_invited finds them in the session.
+    loaded = db.session.scalars(select(Expert).options(joinedload(Expert.user))
+                                .where(Expert.id.in_(result.selected))).all()
+    for inv in invited:
+        tell_invited(inv)
+    del loaded
     audit.record("draw_" + kind, record, user=user, request_id=req.id, pool_size=len(entries),
                  pool_digest=record.pool_digest, seed=seed, selected=result.selected, backups=result.backups,
                  exclusions={k: len(v) for k, v in excluded.items()}, reason=reason.strip())

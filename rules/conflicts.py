@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
+from typing import NamedTuple
 
 EXCLUSION_REASONS = {
     "inactive": "休眠、出库或未入库",
@@ -41,6 +43,7 @@ def _as_dt(value, end: bool = False) -> datetime:
     return datetime.combine(value, time.max if end else time.min)
 
 
+@lru_cache(maxsize=1 << 16)  # a draw normalises the same unit names and codes thousands of times
 def _norm(text: str | None) -> str:
     return "".join((text or "").split()).upper()
 
@@ -64,8 +67,9 @@ class Avoidance:
     credit_code: str = ""
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """An expert as the conflict rules see them (a tuple: a draw builds thousands)."""
+
     id: int
     name: str
     org_id: int
@@ -110,6 +114,7 @@ class _Index:
         self.avoid_unit_names = {_norm(a.name) for a in activity.avoidances if a.kind == "unit" and not a.credit_code}
         self.avoid_persons = {(_norm(a.name), _norm(a.credit_code)) for a in activity.avoidances if a.kind == "person"}
         self.applicant = _norm(activity.applicant_credit_code)
+        self.member_codes = frozenset(self.unit_members)
 
 
 _indexes: dict[int, tuple[Activity, _Index]] = {}
@@ -141,8 +146,9 @@ def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
         if not college or not member_college or college == member_college:
             reasons.add("same_unit")
             break
-    own_codes = {_norm(c) for c in candidate.avoid_unit_codes}
-    if own_codes & set(ix.unit_members) or {_norm(p) for p in candidate.avoid_persons} & ix.member_names:
+    own_codes = {_norm(c) for c in candidate.avoid_unit_codes} if candidate.avoid_unit_codes else set()
+    if own_codes & ix.member_codes or \
+            (candidate.avoid_persons and {_norm(p) for p in candidate.avoid_persons} & ix.member_names):
         reasons.add("expert_avoidance")
     if code in ix.avoid_codes or _norm(candidate.org_name) in ix.avoid_unit_names or \
             (name, "") in ix.avoid_persons or (name, code) in ix.avoid_persons:
@@ -150,9 +156,9 @@ def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
     # Both ways: the expert declared an avoidance of the applicant (the usage unit) itself.
     if ix.applicant and ix.applicant in own_codes:
         reasons.add("expert_avoidance")
-    if any(activity.period.overlaps(e) for e in candidate.engagements):
+    if candidate.engagements and any(activity.period.overlaps(e) for e in candidate.engagements):
         reasons.add("engaged")
-    if any(activity.period.overlaps(leave) for leave in candidate.leaves):
+    if candidate.leaves and any(activity.period.overlaps(leave) for leave in candidate.leaves):
         reasons.add("on_leave")
     if candidate.draws_this_year >= activity.yearly_cap:
         reasons.add("yearly_cap")
@@ -161,7 +167,7 @@ def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
     # A supplementary draw must not take a unit over the cap the first draw respected.
     if activity.max_per_org is not None and candidate.org_engaged_here >= activity.max_per_org:
         reasons.add("org_full")
-    return [c for c in EXCLUSION_REASONS if c in reasons]
+    return [c for c in EXCLUSION_REASONS if c in reasons] if reasons else []
 
 
 def age_band(age: int) -> str:

@@ -67,11 +67,16 @@ def draw(pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> Draw
     members = _checked(pool, need, backups, seed, max_per_org)
     priority = {c.id: _priority(seed, c.id) for c in members}
 
-    def rank(kind: str, value) -> tuple:
-        return (_priority(seed, f"{kind}:{value}"), str(value))
+    def ranks(kind: str, attribute: str) -> dict:
+        """value -> its place in the seed's order of the kind (a few dozen values among thousands)."""
+        values = {getattr(c, attribute, None) for c in members}
+        rank = {v: (_priority(seed, f"{kind}:{v}"), str(v)) for v in values}
+        place = {r: i for i, r in enumerate(sorted(set(rank.values())))}
+        return {v: place[r] for v, r in rank.items()}
 
-    line = sorted(members, key=lambda c: (rank("stratum", getattr(c, "sub_discipline", None)),
-                                          rank("age", getattr(c, "age_band", None)), priority[c.id], c.id))
+    stratum, band = ranks("stratum", "sub_discipline"), ranks("age", "age_band")
+    line = sorted(members, key=lambda c: (stratum[getattr(c, "sub_discipline", None)],
+                                          band[getattr(c, "age_band", None)], priority[c.id], c.id))
     taken: set = set()
     per_org: dict = {}
 

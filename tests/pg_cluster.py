@@ -40,7 +40,8 @@ class ThrowawayCluster:
             prefix = ["runuser", "-u", "postgres", "--"]
         subprocess.run(prefix + list(args), check=True, capture_output=True, cwd="/tmp")
 
-    def start(self) -> str:
+    def start(self, settings: dict[str, str] | None = None) -> str:
+        """Start the cluster; `settings` override the test defaults (which trade durability for speed)."""
         self.dir = Path(tempfile.mkdtemp(prefix="expertlib-pg-"))
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
@@ -49,8 +50,9 @@ class ThrowawayCluster:
         self._run(self.initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8")
         port = _free_port()
-        opts = f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off " \
-               f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        options = {"listen_addresses": "127.0.0.1", "fsync": "off", "synchronous_commit": "off",
+                   "full_page_writes": "off", "max_connections": "100", **(settings or {})}
+        opts = f"-p {port} -k {self.dir} " + " ".join(f"-c {k}={v}" for k, v in options.items())
         self._run(self.pg_ctl, "-D", str(data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
         self.port = port
         return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"

@@ -422,10 +422,14 @@ def test_a_supplementary_draw_keeps_the_per_unit_cap_of_the_request(demo_app):
         # Make two of the unit's experts the engaged ones, as if the draw had chosen them.
         invitations = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id)).all()
         two = sorted(same_unit)[:2]
-        for inv, expert_id in zip(invitations, two):
+        # An invitation the draw already gave to one of the two keeps it (one expert per request).
+        holders = {inv.expert_id: inv for inv in invitations}
+        others = [inv for inv in invitations if inv.expert_id not in two]
+        pairs = [(holders[e] if e in holders else others.pop(0), e) for e in two]
+        for inv, expert_id in pairs:
             db.session.execute(text("UPDATE invitation SET expert_id = :e, status = 'accepted' WHERE id = :i"),
                                {"e": expert_id, "i": inv.id})
-        db.session.execute(text("UPDATE invitation SET status = 'declined' WHERE id = :i"), {"i": invitations[2].id})
+        db.session.execute(text("UPDATE invitation SET status = 'declined' WHERE id = :i"), {"i": others[0].id})
         db.session.commit()
         req = db.session.get(DrawRequest, req_id)
         supplement = draws.run_draw(req, user("bureau"), reason="一人谢绝")

@@ -66,3 +66,33 @@ def test_demo_identity_numbers_and_credit_codes_are_valid(demo_app):
             assert parsed.birth_date == expert.birth_date and parsed.sex == expert.sex
         for code in db.session.scalars(select(Organization.credit_code)):
             assert validate_credit_code(code) == code
+
+
+def test_scale_seed_builds_a_working_library_at_every_status(demo_app):
+    """`seed scale`: experts at every status with their timeline and accounts, draws that replay,
+    an intact audit chain, and a daily job that runs on it; the app's own pages list them."""
+    from models import DrawRecord, ExpertEvent, Invitation
+
+    runner = demo_app.test_cli_runner()
+    result = runner.invoke(args=["seed", "scale", "--experts", "1200"])
+    assert result.exit_code == 0, result.output
+    with demo_app.app_context():
+        scale = select(Expert).join(Organization).where(Organization.name.like("规模测试单位%"))
+        statuses = set(db.session.scalars(scale.with_only_columns(Expert.status)))
+        assert set(EXPERT_STATUSES) - {"invited"} <= statuses
+        experts = db.session.scalars(scale).all()
+        assert len(experts) == 1200
+        for e in experts[:200]:
+            parsed = parse_resident_id(e.id_number)
+            assert parsed.birth_date == e.birth_date
+            assert e.user is not None and e.user.role == "expert"
+            path = db.session.scalars(select(ExpertEvent.to_status).where(ExpertEvent.expert_id == e.id)
+                                      .order_by(ExpertEvent.at)).all()
+            assert (path[-1] if path else "draft") == e.status
+        assert db.session.scalar(select(func.count(DrawRecord.id))) >= 10
+        assert db.session.scalar(select(func.count(Invitation.id)).where(Invitation.status == "accepted")) > 0
+    verified = runner.invoke(args=["draws", "verify", "--all"])
+    assert verified.exit_code == 0 and "不一致 0 条" in verified.output, verified.output
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    daily = runner.invoke(args=["lifecycle"])
+    assert daily.exit_code == 0, daily.output

@@ -1,0 +1,44 @@
+"""What every benchmark script shares: the app on DATABASE_URL, timing, and figures as JSON lines."""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def timed(fn, runs: int, after=None, warmup: int = 2) -> list[float]:
+    """Milliseconds of `runs` calls of fn (after `warmup` untimed calls); `after` runs untimed after each."""
+    for _ in range(warmup):
+        fn()
+        if after:
+            after()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+        if after:
+            after()
+    return times
+
+
+def emit(group: str, name: str, times: list[float] | None = None, floor: list[float] | None = None,
+         target: str = "", unit: str = "ms", **extra) -> dict:
+    """Print one figure as a JSON line (bench/run.py collects them into BENCHMARKS.md)."""
+    row = {"group": group, "name": name, "unit": unit, "target": target, **extra}
+    if times:
+        row.update(median=statistics.median(times), p95=p95(times), runs=len(times))
+    if floor:
+        row.update(floor_median=statistics.median(floor), floor_p95=p95(floor))
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return row
