@@ -94,7 +94,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAIL_FROM=os.environ.get("MAIL_FROM", "expertlib@localhost"),
         BASE_URL=os.environ.get("BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
         LOCKOUT_MINUTES=15,
-        DRAW_YEARLY_CAP=int(os.environ.get("DRAW_YEARLY_CAP", "10")),  # engagements per expert per year (§12)
+        DRAW_YEARLY_CAP=int(os.environ.get("DRAW_YEARLY_CAP", "10")),
+        # Reverse proxies in front of the app (0: none). Only then is X-Forwarded-For believed, so
+        # the audit log records the client's address rather than the proxy's; never set it without one.
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # How old the dashboard's figures may be (seconds); the Excel workbook is always computed afresh.
+        DASHBOARD_CACHE_SECONDS=int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),  # engagements per expert per year (§12)
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
     app.config.update(overrides)
@@ -156,6 +161,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from cli import register_commands
 
     register_commands(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

@@ -34,10 +34,15 @@ class DashboardView(RoleBaseView):
 
     @expose("/")
     def index(self):
-        from operations.statistics import figures, key_figures
+        from flask import current_app
+
+        from operations.statistics import key_figures, recent_figures
+        from web.filters import local_dt
 
         year, district, scope = _scope()
-        f = figures(year, district)
+        f, computed_at = recent_figures(year, district, current_app.config["DASHBOARD_CACHE_SECONDS"])
+        scope += f"；统计时间：{local_dt(computed_at)}（每{current_app.config['DASHBOARD_CACHE_SECONDS'] // 60 or 1}分钟内更新）" \
+            if current_app.config["DASHBOARD_CACHE_SECONDS"] else ""
         charts = [
             ("在库专家按学科（前10）", f["by_discipline"][:10]),
             ("在库专家按地区", f["by_district"]),

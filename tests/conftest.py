@@ -63,6 +63,7 @@ def app(database_url, tmp_path_factory):
         "TESTING": True,
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "SERVER_NAME": "localhost",
+        "DASHBOARD_CACHE_SECONDS": 0,  # each test sees its own data (tests/test_statistics.py tests the cache)
     })
     with application.app_context():
         if database_url.startswith("postgresql"):

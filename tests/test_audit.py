@@ -120,3 +120,28 @@ def test_the_supervisor_verifies_the_chain_in_the_ui_and_sees_where_it_breaks(ch
     with chain.app_context():
         last = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
         assert last.action == "audit_verify" and '"ok": false' in last.detail
+
+
+def test_the_client_address_behind_a_trusted_proxy_is_audited_and_a_forged_one_is_not(clean_app):
+    """TRUSTED_PROXIES=1: the address the proxy saw is recorded; without it, X-Forwarded-For is ignored."""
+    from app import create_app
+    from models import AuditEntry
+
+    def failed_login_ip(application) -> str:
+        client = application.test_client()
+        client.post("/login", data={"username": "nobody", "password": "x"},
+                    headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+        with application.app_context():
+            return db.session.scalars(select(AuditEntry.ip).order_by(AuditEntry.seq.desc())).first()
+
+    config = {k: clean_app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "UPLOAD_DIR")}
+    behind_proxy = create_app({**config, "TESTING": True, "WTF_CSRF_ENABLED": False, "TRUSTED_PROXIES": 1})
+    direct = create_app({**config, "TESTING": True, "WTF_CSRF_ENABLED": False})
+    try:
+        assert failed_login_ip(behind_proxy) == "203.0.113.7"
+        assert failed_login_ip(direct) == "10.0.0.2"
+    finally:
+        for application in (behind_proxy, direct):
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()

@@ -104,3 +104,19 @@ def test_monthly_draw_rows_count_draws_and_rates_of_the_same_activities(demo_app
             assert rating == (round(sum(rated) / len(rated), 2) if rated else None)
             if count == 0:
                 assert not answered and not recorded, f"{label}: rates on a month without draws"
+
+
+def test_the_dashboard_reuses_recent_figures_and_the_workbook_never_does(demo_app):
+    """Within max_age the same figures come back (with when they were computed); max_age 0 recomputes."""
+    from operations.statistics import figures, recent_figures
+    from tests.factories import make_expert
+
+    year = date.today().year
+    with demo_app.app_context():
+        first, at = recent_figures(year, None, 300)
+        make_expert("admitted")
+        db.session.commit()
+        again, at_again = recent_figures(year, None, 300)
+        assert (again, at_again) == (first, at)
+        fresh, _ = recent_figures(year, None, 0)
+        assert fresh["in_library"] == first["in_library"] + 1 == figures(year)["in_library"]
