@@ -210,7 +210,8 @@ def main() -> None:
                                "from sqlalchemy import text\napp = create_app()\nwith app.app_context():\n"
                                "    print(db.session.execute(text('SHOW server_version')).scalar(), "
                                "db.session.execute(text('SHOW random_page_cost')).scalar(), "
-                               "db.session.execute(text('SHOW shared_buffers')).scalar())"], env).split()
+                               "db.session.execute(text('SHOW shared_buffers')).scalar(), sep='|')"],
+                              env).strip().split("|")
                 info["PostgreSQL"] = (f"{version[0]} (random_page_cost {version[1]}, shared_buffers {version[2]}, "
                                       f"{'throwaway cluster' if cluster else 'BENCH_DATABASE_URL'})")
             runs = str(args.runs)
