@@ -22,7 +22,7 @@ from models.experts import expert_secondary_discipline
 from operations import audit
 from rules import InvalidInput
 from rules.conflicts import (DEFAULT_YEARLY_CAP, EXCLUSION_REASONS, Activity, Avoidance, Candidate,
-                             Interval, Member, age_band, exclusions)
+                             Interval, Member, age_band_on, exclusions)
 from rules.draw import ALGORITHM_VERSION, REPLAYABLE, draw, pool_digest, replay
 from rules.eligibility import TITLE_LEVELS, age_on
 
@@ -101,12 +101,16 @@ def matching_experts(req: DrawRequest) -> list:
     return experts
 
 
+def _yearly_cap() -> int:
+    return current_app.config.get("DRAW_YEARLY_CAP", DEFAULT_YEARLY_CAP)
+
+
 def activity_of(req: DrawRequest) -> Activity:
     return Activity(
         period=Interval(req.start_at, req.end_at),
         members=tuple(Member(m.name, m.credit_code, m.college) for m in req.members),
         avoidances=tuple(Avoidance(a.kind, a.name, a.credit_code) for a in req.avoidances),
-        yearly_cap=current_app.config.get("DRAW_YEARLY_CAP", DEFAULT_YEARLY_CAP),
+        yearly_cap=_yearly_cap(),
         applicant_credit_code=req.organization.credit_code if req.organization else "",
         max_per_org=req.max_per_org,
     )
@@ -149,7 +153,7 @@ def candidates_for(req: DrawRequest, experts: list) -> list[Candidate]:
             select(ExpertLeave.expert_id, ExpertLeave.start_date, ExpertLeave.end_date)
             .where(ExpertLeave.start_date <= req.end_at.date(), ExpertLeave.end_date >= req.start_at.date())):
         leaves[expert_id].append(Interval(start, end))
-    year, cap = req.start_at.year, current_app.config.get("DRAW_YEARLY_CAP", DEFAULT_YEARLY_CAP)
+    year, cap = req.start_at.year, _yearly_cap()
     this_year = select(DrawRequest.id).where(DrawRequest.id != req.id, DrawRequest.start_at >= datetime(year, 1, 1),
                                              DrawRequest.start_at < datetime(year + 1, 1, 1))
     yearly = dict(db.session.execute(
@@ -164,19 +168,11 @@ def candidates_for(req: DrawRequest, experts: list) -> list[Candidate]:
             .where(Invitation.request_id == req.id, Invitation.status.in_(ENGAGING), Invitation.role != "special")):
         engaged_here[org_id].add(expert_id)
     day = req.start_at.date()
-    by_year = {}  # birth year -> age band, for the years no band boundary (40, 50, 60) can split
     none, empty = frozenset(), ()
     result = []
     for expert_id, name, org_id, status, birth_date, birth_month, org_name, credit_code, college, code in experts:
         birth = birth_date or birth_month
-        band = None
-        if birth:
-            years = day.year - birth.year  # the age is this or one less
-            band = by_year.get(birth.year) if years not in (40, 50, 60) else None
-            if band is None:
-                band = age_band(age_on(birth, day))
-                if years not in (40, 50, 60):
-                    by_year[birth.year] = band
+        band = age_band_on(birth, day) if birth else None
         result.append(Candidate(
             expert_id, name, org_id, org_name, credit_code, college or "", "", status,
             frozenset(avoid_units[expert_id]) if expert_id in avoid_units else none,

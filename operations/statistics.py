@@ -10,8 +10,8 @@ from sqlalchemy.orm import aliased
 from models import (Discipline, DrawRecord, DrawRequest, Expert, Invitation, Organization, ReferenceItem, db,
                     utcnow)
 from models.experts import EXPERT_STATUSES
-from rules.conflicts import age_band
-from rules.eligibility import TITLE_LEVELS, age_on
+from rules.conflicts import age_band_on
+from rules.eligibility import TITLE_LEVELS
 
 IN_LIBRARY = ("admitted", "dormant")
 AGE_BANDS = ["<40", "40-49", "50-59", "60+"]
@@ -89,7 +89,7 @@ def figures(year: int, district: str | None = None) -> dict:
     for birth, month, n in db.session.execute(select(in_library.c.birth_date, in_library.c.birth_month, func.count())
                                               .group_by(in_library.c.birth_date, in_library.c.birth_month)):
         day = birth or month
-        ages[age_band(age_on(day, today)) if day else None] += n
+        ages[age_band_on(day, today) if day else None] += n
     by_status = dict(db.session.execute(_district_filter(
         select(Expert.status, func.count()).join(Organization, Expert.organization_id == Organization.id),
         district).group_by(Expert.status)).all())

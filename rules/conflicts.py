@@ -170,12 +170,27 @@ def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
     return [c for c in EXCLUSION_REASONS if c in reasons] if reasons else []
 
 
+_BAND_EDGES = (40, 50, 60)
+
+
 def age_band(age: int) -> str:
     """Ten-year bands for spreading ages: '<40', '40-49', '50-59', '60+'."""
-    if age < 40:
+    if age < _BAND_EDGES[0]:
         return "<40"
-    if age < 50:
+    if age < _BAND_EDGES[1]:
         return "40-49"
-    if age < 60:
+    if age < _BAND_EDGES[2]:
         return "50-59"
     return "60+"
+
+
+def age_band_on(birth: date, day: date) -> str:
+    """The band of the age (周岁) on `day`. The age is the difference of the years or one less,
+    and both fall in the same band unless the difference is a band's edge: only then is the
+    birthday looked at (a draw bands thousands of candidates)."""
+    years = day.year - birth.year
+    if years in _BAND_EDGES or years <= 0:
+        from rules.eligibility import age_on
+
+        return age_band(age_on(birth, day))
+    return age_band(years)

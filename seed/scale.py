@@ -28,10 +28,9 @@ from models import (Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance
 from models.encrypted import lookup_hash
 from models.experts import expert_secondary_discipline
 from operations.draws import PoolEntry
-from rules.conflicts import age_band
+from rules.conflicts import age_band_on
 from rules.credit_code import CHARSET, credit_code_check_char
 from rules.draw import ALGORITHM_VERSION, draw, pool_digest
-from rules.eligibility import age_on
 from rules.idcard import resident_id_check_char
 from seed.demo import DEMO_PASSWORD, GIVEN, SURNAMES
 from seed.reference import DISTRICT_REGION_CODES
@@ -222,7 +221,7 @@ def _load_draws(rng, count, orgs, usage_users, admitted_by_code, ids, now) -> di
         if status in ("approved", "submitted"):
             continue
         day = start_at.date()
-        pool = [PoolEntry(i, o, age_band(age_on(b, day)), code)
+        pool = [PoolEntry(i, o, age_band_on(b, day), code)
                 for code in chosen for i, o, b in admitted_by_code[code] if o not in conflicted]
         seed = secrets.token_hex(32)
         result = draw(pool, need, backups, seed, 1)

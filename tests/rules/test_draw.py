@@ -217,3 +217,16 @@ def test_no_drawn_or_backup_expert_has_a_conflict(candidates, members, avoidance
         for m in members:  # stated directly, not through the function under test
             assert not (by_id[chosen].credit_code == m.credit_code and
                         (not by_id[chosen].college or not m.college or by_id[chosen].college == m.college))
+
+
+@given(birth=st.dates(min_value=datetime(1920, 1, 1).date(), max_value=datetime(2010, 12, 31).date()),
+       later=st.integers(min_value=0, max_value=40000))
+@settings(max_examples=500)
+def test_the_band_of_an_age_on_a_day_is_the_band_of_the_full_years(birth, later):
+    """age_band_on's shortcut (the year difference unless it is a band's edge) equals the long way,
+    29 February and the days either side of each birthday included."""
+    from rules.conflicts import age_band, age_band_on
+    from rules.eligibility import age_on
+
+    day = birth + timedelta(days=later)
+    assert age_band_on(birth, day) == age_band(age_on(birth, day))
