@@ -11,6 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def served_app():
+    """The app as gunicorn serves it (wsgi.py: the same settings, the same collector set-up)."""
+    from wsgi import app
+
+    return app
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]

@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
-from common import emit, timed
+from common import emit, served_app, timed
 
 from sqlalchemy import func, select, text
 
-from app import create_app
 from models import DrawRequest, Expert, Organization, ProjectMember, RequestAvoidance, User, db, utcnow
 from operations import draws
 
@@ -48,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    app = create_app()
+    app = served_app()
     with app.app_context():
         experts = db.session.scalar(select(func.count(Expert.id)))
         bureau = db.session.scalar(select(User).where(User.username == "bureau"))

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from common import ROOT, emit
+from common import emit, served_app
 
 ROSTER_SQL = """SELECT e.name, e.sex, e.id_number, e.birth_month, e.title_level, e.title_name, o.name, r.name,
        d.code, d.name, e.expert_type, e.mobile, e.bank_account, e.status
@@ -41,10 +41,7 @@ LEADERSHIP_SQL = [
 
 
 def _app():
-    sys.path.insert(0, str(ROOT))
-    from app import create_app
-
-    return create_app()
+    return served_app()
 
 
 def startup() -> int:

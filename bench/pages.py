@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import re
 
-from common import emit, timed
+from common import emit, served_app, timed
 
 from sqlalchemy import event, func, select, text
 
-from app import create_app
 from models import Expert, Organization, User, db
 from seed.demo import DEMO_PASSWORD
 
@@ -67,7 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    app = create_app()
+    app = served_app()
     statements = []
     # Requests run outside any app context of ours: inside one, Flask would share `g` (and the
     # signed-in user) between the test clients.

@@ -230,3 +230,56 @@ def test_the_band_of_an_age_on_a_day_is_the_band_of_the_full_years(birth, later)
 
     day = birth + timedelta(days=later)
     assert age_band_on(birth, day) == age_band(age_on(birth, day))
+
+
+def _draw_as_documented(pool, need, backups, seed, max_per_org=1):
+    """Version 2 written plainly from the module's description: hex priorities, one sort key per candidate."""
+    import hashlib
+
+    def priority(key):
+        return hashlib.sha256(f"{seed}:{key}".encode("utf-8")).hexdigest()
+
+    members = sorted(pool, key=lambda c: c.id)
+    strata = sorted({c.sub_discipline for c in members}, key=lambda s: (priority(f"stratum:{s}"), str(s)))
+    bands = sorted({c.age_band for c in members}, key=lambda b: (priority(f"age:{b}"), str(b)))
+    line = sorted(members, key=lambda c: (strata.index(c.sub_discipline), bands.index(c.age_band),
+                                          priority(c.id), c.id))
+    taken, per_org = set(), Counter()
+
+    def sample(k, label):
+        rest = [c for c in line if c.id not in taken]
+        if k <= 0 or not rest:
+            return []
+        n = len(rest)
+        step = Fraction(n, k) if k < n else Fraction(1)
+        start = Fraction(int(priority(label), 16), 2 ** 256) * step
+        picks = []
+        for i in range(min(k, n)):
+            free = [rest[(int(start + i * step) + j) % n] for j in range(n)]
+            free = [c for c in free if c.id not in taken and per_org[c.org_id] < max_per_org]
+            if not free:
+                break
+            taken.add(free[0].id)
+            per_org[free[0].org_id] += 1
+            picks.append(free[0])
+        return [c.id for c in sorted(picks, key=lambda c: (priority(c.id), c.id))]
+
+    return sample(need, "selected"), sample(backups, "backups")
+
+
+@given(pools, st.integers(0, 20), st.integers(0, 10), seeds, st.integers(1, 3))
+@settings(max_examples=300, deadline=None)
+def test_the_draw_is_the_documented_algorithm(pool, need, backups, seed, cap):
+    result = draw(pool, need, backups, seed, cap)
+    assert (result.selected, result.backups) == _draw_as_documented(pool, need, backups, seed, cap)
+
+
+def test_recorded_version_two_draws_keep_their_result():
+    """Fixed vectors taken from version 2 as released: a faster implementation must give the same ids."""
+    pool = [E(i * 7 + 3, i % 11, age_band=["<40", "40-49", "50-59", "60+", None][i % 5],
+              sub_discipline=["52010", "52020", "46030", None][i % 4]) for i in range(200)]
+    first = draw(pool, 15, 5, "recorded-seed-v2", 2)
+    assert first.selected == [87, 80, 339, 1298, 381, 584, 1270, 1193, 892, 451, 983, 262, 696, 1025, 1074]
+    assert first.backups == [591, 1053, 367, 780, 178]
+    second = draw(pool, 7, 3, "0123abcd", 1)
+    assert (second.selected, second.backups) == ([535, 311, 472, 654, 1333, 1137, 1200], [990, 437, 1263])
