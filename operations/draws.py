@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from sqlalchemy import func, or_, select, text, union, update
-from sqlalchemy.orm import joinedload
 
 from models import (Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
-                    Organization, College, db, local_now, utcnow)
+                    Organization, College, User, db, local_now, utcnow)
 from models.draws import ATTENDANCE
 from models.experts import expert_secondary_discipline
 from operations import audit
@@ -254,7 +253,7 @@ def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None =
     record = DrawRecord(
         request_id=req.id, parent_id=previous.id if previous else None, kind=kind, reason=reason.strip(),
         conditions=json.dumps(_conditions(req), ensure_ascii=False),
-        pool=json.dumps([[e.id, e.org_id, e.age_band, e.sub_discipline] for e in sorted(entries, key=lambda e: e.id)]),
+        pool=json.dumps(sorted(entries)),  # [id, org_id, age_band, sub_discipline] each, by id (ids are unique)
         pool_size=len(entries), pool_digest=pool_digest(e.id for e in entries),
         exclusion_counts=json.dumps({k: len(v) for k, v in excluded.items()}),
         excluded_ids=json.dumps(excluded), seed=seed, algorithm_version=ALGORITHM_VERSION,
@@ -277,12 +276,12 @@ def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None =
     if kind == "initial":
         req.status = "drawn"
     db.session.flush()  # one flush for all the invitations: the emails need their ids
-    # The invited and their accounts in one query, held here so tell_invited finds them in the session.
-    loaded = db.session.scalars(select(Expert).options(joinedload(Expert.user))
-                                .where(Expert.id.in_(result.selected))).all()
+    # The accounts of the invited in one query: the email needs the account, not the whole record.
+    accounts = dict(db.session.execute(select(Expert.id, User).join(User, Expert.user_id == User.id)
+                                       .where(Expert.id.in_(result.selected))).all())
     for inv in invited:
-        tell_invited(inv)
-    del loaded
+        if inv.expert_id in accounts:  # an expert without an account has no address to write to
+            tell_invited(inv, accounts[inv.expert_id])
     audit.record("draw_" + kind, record, user=user, request_id=req.id, pool_size=len(entries),
                  pool_digest=record.pool_digest, seed=seed, selected=result.selected, backups=result.backups,
                  exclusions={k: len(v) for k, v in excluded.items()}, reason=reason.strip())
@@ -315,15 +314,16 @@ def verify(record: DrawRecord) -> Verdict:
     return Verdict(record.id, True, "复核一致")
 
 
-def tell_invited(inv: Invitation) -> None:
-    """The invitation email, with signed accept and decline links."""
+def tell_invited(inv: Invitation, account: User | None = None) -> None:
+    """The invitation email, with signed accept and decline links, to the expert's account."""
     from operations.notify import invitation_link, queue
     from web.filters import local_dt
 
-    req, expert = inv.request or db.session.get(DrawRequest, inv.request_id), db.session.get(Expert, inv.expert_id)
-    if expert.user is None:
+    req = inv.request or db.session.get(DrawRequest, inv.request_id)
+    account = account or db.session.get(Expert, inv.expert_id).user
+    if account is None:
         return
-    queue("invitation", expert.user, title=req.title, place=req.place,
+    queue("invitation", account, title=req.title, place=req.place,
           start=req.start_at.strftime("%Y-%m-%d %H:%M"), end=req.end_at.strftime("%Y-%m-%d %H:%M"),
           deadline=local_dt(inv.deadline), accept_url=invitation_link(inv.id, "accept"),
           decline_url=invitation_link(inv.id, "decline"))
