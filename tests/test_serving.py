@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -21,14 +20,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+def _wait_for(url: str, server: subprocess.Popen, seconds: float = 90) -> None:
+    # The master listens before its workers have imported the app: a connection can be accepted
+    # and then wait for a booting worker (seconds on a slow machine), so a read timeout is a retry.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert server.poll() is None, server.stderr.read().decode()
         try:
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(url, timeout=10)
             return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out (URLError and TimeoutError are OSErrors)
             time.sleep(0.2)
     raise AssertionError(f"gunicorn did not answer {url} in {seconds} s")
 
@@ -43,14 +44,14 @@ def test_gunicorn_workers_serve_a_signed_in_session(demo_app, database_url):
         base = f"http://127.0.0.1:{port}"
         _wait_for(base + "/login", server)
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        form = browser.open(base + "/login").read().decode()
+        form = browser.open(base + "/login", timeout=30).read().decode()
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
         body = urllib.parse.urlencode({"csrf_token": token, "username": "bureau", "password": DEMO_PASSWORD})
-        landed = browser.open(base + "/login", data=body.encode())
+        landed = browser.open(base + "/login", data=body.encode(), timeout=30)
         assert landed.status == 200 and landed.url.startswith(base + "/admin")
         # Several requests, so that both workers answer: the session holds in each.
         for _ in range(6):
-            page = browser.open(base + "/admin/expert/").read().decode()
+            page = browser.open(base + "/admin/expert/", timeout=30).read().decode()
             assert "张楚奇（市科技局管理员）" in page and page.count('<td class="col-name">') >= 5
     finally:
         server.terminate()
