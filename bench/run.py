@@ -148,7 +148,7 @@ def write_report(path: Path, results: dict, info: dict, args) -> None:
     load = [r for rows in results.values() for r in rows if r["group"] == "load"]
     body = [
         "# Benchmarks", "",
-        "Produced by `make bench` (`bench/run.py`); every figure below comes from that run. "
+        "Produced by `make bench` (`bench/run.py`); every figure in the tables comes from that run (the notes at the end say where theirs come from). "
         "Targets are those of issue 8; the floor is the least any implementation must do for the same result "
         "(see each script's docstring for exactly what it runs).", "",
         machine(info), "",
