@@ -610,10 +610,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(base_url: str, timeout: float) -> None:
+def wait_until_up(base_url: str, timeout: float, server: subprocess.Popen | None = None) -> None:
     parts = urlsplit(base_url)
     until = time.monotonic() + timeout
     while time.monotonic() < until:
+        if server is not None and server.poll() is not None:  # e.g. several workers refused on SQLite
+            raise SystemExit(f"gunicorn stopped (exit {server.returncode}); see its log: {server.log.name}")
         try:
             conn = HTTPConnection(parts.hostname, parts.port or 80, timeout=5)
             conn.request("GET", parts.path.rstrip("/") + "/login")
@@ -748,7 +750,7 @@ def main(argv: list[str] | None = None) -> dict:
         base_url = f"http://127.0.0.1:{port}"
         server = start_gunicorn(args.workers, port, args.server_log)
     try:
-        wait_until_up(base_url, 60)
+        wait_until_up(base_url, 60, server)
         stats = Stats()
         started = time.monotonic()
         users = build_users(args.users, base_url, plan, stats, started + args.seconds, args.seed)
