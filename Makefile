@@ -36,7 +36,7 @@ run: install
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## Benchmarks at 100,000 experts on SQLite and PostgreSQL, written to BENCHMARKS.md (about 25 minutes).
+## Benchmarks at 100,000 experts on SQLite and PostgreSQL, written to BENCHMARKS.md (10–25 minutes, idle machine).
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
