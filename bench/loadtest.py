@@ -614,7 +614,7 @@ def wait_until_up(base_url: str, timeout: float, server: subprocess.Popen | None
     parts = urlsplit(base_url)
     until = time.monotonic() + timeout
     while time.monotonic() < until:
-        if server is not None and server.poll() is not None:  # e.g. several workers refused on SQLite
+        if server is not None and server.poll() is not None:  # e.g. it could not import the app
             raise SystemExit(f"gunicorn stopped (exit {server.returncode}); see its log: {server.log.name}")
         try:
             conn = HTTPConnection(parts.hostname, parts.port or 80, timeout=5)

@@ -3,7 +3,7 @@ import sqlite3
 from datetime import datetime, timezone
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -33,6 +33,23 @@ def _sqlite_cache(dbapi_connection, _record):
         cursor.execute("PRAGMA cache_size = -65536")
         cursor.execute("PRAGMA mmap_size = 268435456")
         cursor.close()
+
+
+def serialise(key: int) -> None:
+    """Until the transaction ends, let no other transaction that calls this with `key` run past it, so
+    that each reads what the one before wrote (the audit chain's head, who is engaged for a draw).
+
+    PostgreSQL: an advisory lock per key. SQLite has one writer at a time: the transaction takes the
+    write lock now, before it reads, instead of at its first write (where pysqlite would begin it),
+    which serialises every key at once.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        return
+    db.session.flush()  # a pending write would begin the transaction itself, without the lock
+    connection = db.session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def utcnow() -> datetime:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from models import AuditEntry, db, utcnow
+from models.base import serialise
 
 GENESIS = "0" * 64
-_CHAIN_LOCK = 7_202_611  # PostgreSQL advisory lock key serialising appends
+_CHAIN_LOCK = 7_202_611  # serialises appends (models.base.serialise)
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -37,8 +38,7 @@ def record(action: str, obj=None, *, user=None, **detail) -> AuditEntry:
     """Append an entry in the current transaction (flushed, not committed)."""
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    serialise(_CHAIN_LOCK)  # the head read below stays the head until this transaction ends
     last = db.session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from sqlalchemy import func, or_, select, text, union, update
+from sqlalchemy import func, or_, select, union, update
 
 from models import (Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
                     Organization, College, User, db, local_now, utcnow)
+from models.base import serialise
 from models.draws import ATTENDANCE
 from models.experts import expert_secondary_discipline
 from operations import audit
@@ -25,7 +26,7 @@ from rules.conflicts import (DEFAULT_YEARLY_CAP, EXCLUSION_REASONS, Activity, Av
 from rules.draw import ALGORITHM_VERSION, REPLAYABLE, draw, pool_digest, replay
 from rules.eligibility import TITLE_LEVELS, age_on
 
-_DRAW_LOCK = 7_202_612  # serialises draws on PostgreSQL: two draws never engage one expert twice
+_DRAW_LOCK = 7_202_612  # serialises draws (models.base.serialise): two draws never engage one expert twice
 ENGAGING = ("invited", "accepted")
 
 
@@ -214,11 +215,6 @@ def avoidance_share(req: DrawRequest) -> tuple[int, int, dict[str, tuple[int, in
     return removed, total, {k: (v[0], v[1]) for k, v in per.items()}
 
 
-def _lock():
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DRAW_LOCK})
-
-
 def open_places(req: DrawRequest) -> int:
     engaged = db.session.scalar(select(func.count(Invitation.id)).where(
         Invitation.request_id == req.id, Invitation.status.in_(ENGAGING), Invitation.role != "special"))
@@ -228,7 +224,7 @@ def open_places(req: DrawRequest) -> int:
 def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None = None) -> DrawRecord:
     """Execute a draw (the first, or a supplementary one with a reason) and invite the selected."""
     now = now or utcnow()
-    _lock()
+    serialise(_DRAW_LOCK)
     db.session.refresh(req)  # the status as of the lock, not as of page load
     previous = req.records[-1] if req.records else None
     if previous is None:

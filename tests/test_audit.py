@@ -1,8 +1,10 @@
 """The audit log's hash chain: appends, verification, and tampering detected."""
 from __future__ import annotations
 
+import threading
+
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 
 from models import AuditEntry, db
@@ -145,3 +147,48 @@ def test_the_client_address_behind_a_trusted_proxy_is_audited_and_a_forged_one_i
             with application.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def test_two_requests_appending_at_the_same_moment_both_land_in_the_chain(clean_app):
+    """Two requests (threads here; gunicorn workers alike) each read the chain's head and append. The
+    first one pauses after reading it until the second has read it too — or for a second, if the
+    second cannot read it yet because the first holds the chain. Both appends must land, in order."""
+    first_has_read, second_has_read = threading.Event(), threading.Event()
+    errors = []
+
+    def reading_the_head(statement: str) -> bool:
+        return statement.lstrip().startswith("SELECT audit_entry.seq, audit_entry.hash")
+
+    def append(name: str) -> None:
+        try:
+            with clean_app.app_context():
+                connection = db.session.connection()
+
+                @event.listens_for(connection, "after_cursor_execute")
+                def pause(_conn, _cursor, statement, *_args):
+                    if not reading_the_head(statement):
+                        return
+                    if name == "first":
+                        first_has_read.set()
+                        second_has_read.wait(timeout=1)
+                    else:
+                        second_has_read.set()
+
+                if name == "second":
+                    first_has_read.wait(timeout=10)
+                audit.record("test", username=name)
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(f"{name}: {error}")
+
+    threads = [threading.Thread(target=append, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with clean_app.app_context():
+        names = db.session.execute(select(AuditEntry.seq, AuditEntry.username).order_by(AuditEntry.seq)).all()
+        assert [name for _seq, name in names[-2:]] == ["first", "second"]
+        checked, problems = verify_chain()
+        assert problems == [] and checked == len(names)
