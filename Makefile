@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test bench install install-dev clean
+.PHONY: run test check bench install install-dev clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ run: install
 ## The whole suite, on SQLite and PostgreSQL.
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The inner loop (about 3 minutes): the rules, and the app on SQLite; no PostgreSQL, browser or scale bench.
+check: install-dev
+	$(PY) -m pytest -k "not postgresql" --ignore=tests/browser --ignore=tests/test_bench.py $(PYTEST_ARGS)
 
 ## Benchmarks at 100,000 experts on SQLite and PostgreSQL, written to BENCHMARKS.md (10–25 minutes, idle machine).
 bench: install

@@ -12,9 +12,12 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from models import User, db
+from models.base import TIMEZONE
 
 HERE = Path(__file__).resolve().parent
-babel = Babel()
+# Times are shown in Beijing time (BABEL_DEFAULT_TIMEZONE): to the minute, or with seconds as 'long'.
+babel = Babel(date_formats={**Babel.default_date_formats, "datetime": "yyyy-MM-dd HH:mm",
+                            "datetime.long": "yyyy-MM-dd HH:mm:ss", "date": "yyyy-MM-dd"})
 csrf = CSRFProtect()
 login_manager = LoginManager()
 migrate = Migrate()
@@ -78,7 +81,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         UPLOAD_DIR=os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
-        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        BABEL_DEFAULT_TIMEZONE=TIMEZONE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE") == "1",
@@ -137,7 +140,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.portal import bp as portal_bp
     from web.public import bp as public_bp
     from web.errors import register_error_pages
-    from web.filters import register_filters
     from web.security import register_security_headers
 
     app.register_blueprint(auth_bp)
@@ -145,7 +147,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(files_bp)
     app.register_blueprint(public_bp)
     register_error_pages(app)
-    register_filters(app)
     register_security_headers(app)
 
     from admin_views import build_admin

@@ -136,7 +136,8 @@ def register_commands(app: Flask) -> None:
         from models import utcnow
         from operations import audit
         from operations.admission import end_publicity
-        from operations.draws import expire_invitations, flagged_for_exit, remind_deadlines
+        from operations.draw_requests import flagged_for_exit
+        from operations.invitations import expire_invitations, remind_deadlines
         from operations.lifecycle import overage_non_priority, run_activity_clock
         from operations.notify import send_pending
         from sqlalchemy import text
@@ -215,14 +216,12 @@ def register_commands(app: Flask) -> None:
         from datetime import date
         from types import SimpleNamespace
 
-        from models import utcnow
         from operations.exports import leadership_workbook
-        from web.filters import local_dt
 
         year = year or date.today().year
         scope = f"年度：{year}；地域：{district or '全部'}"
         who = SimpleNamespace(name="系统（命令行导出）", username="cli", id=None)
-        payload, rows = leadership_workbook(who, year, district, scope, local_dt(utcnow()))
+        payload, rows = leadership_workbook(who, year, district, scope)
         with open(out, "wb") as fh:
             fh.write(payload)
         db.session.commit()

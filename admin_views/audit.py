@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_admin import expose
 
+from flask_babel import format_datetime
+
 from admin_views.base import RoleView
 from models import db
 from operations import audit
-from web.filters import local_dt
 
 
 class AuditEntryView(RoleView):
@@ -15,6 +16,7 @@ class AuditEntryView(RoleView):
     # Permissions
     roles = frozenset({"supervisor"})
     details_roles = frozenset({"supervisor"})
+    page_roles = {"verify_view": roles}
 
     # View
     column_list = ["seq", "created_at", "username", "action", "object_type", "object_id", "ip"]
@@ -25,7 +27,7 @@ class AuditEntryView(RoleView):
         "action": "操作", "object_type": "对象类型", "object_id": "对象ID", "detail": "详情",
         "ip": "IP地址", "prev_hash": "前一条哈希", "hash": "本条哈希",
     }
-    column_formatters = {"created_at": lambda v, c, m, n: local_dt(m.created_at, "%Y-%m-%d %H:%M:%S")}
+    column_formatters = {"created_at": lambda v, c, m, n: format_datetime(m.created_at, "long")}  # to the second
     column_formatters_detail = column_formatters
     column_searchable_list = ["username", "action", "object_type", "object_id"]
     column_filters = ["username", "action", "object_type", "created_at"]

@@ -1,25 +1,45 @@
-"""The role-gated base views: deny unless a role is allowed; audit every change."""
+"""The role-gated base views: every page is denied unless the view names the roles that may open it.
+
+Flask-Admin's private methods overridden here, each for want of a documented hook:
+- `_handle_view` (RoleGate): runs before every exposed page (Flask-Admin's docs point to it for
+  access control); here it asks the view's page table, so a page it does not know is refused.
+- `_refresh_cache`: builds the details columns whatever the rights are at start-up (they are per request).
+- `_get_list_extra_args`: a page number no list reaches (?page=-1) would become a bad OFFSET.
+"""
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 
 from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
+from flask_admin.model import typefmt
+from flask_babel import format_date, format_datetime
 from flask_login import current_user
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
-from models import db
+from models import STAFF_ROLES, db
+from models.base import MAX_ID, parse_id
 from operations import audit
-from web.inputs import MAX_ID, parse_id
+from rules import InvalidInput
 
 log = logging.getLogger(__name__)
 
 # Values never copied into the audit log: only the fact that they changed.
 SECRET_FIELDS = {"id_number", "id_number_hash", "bank_account", "mobile", "password_hash",
                  "session_token"}
+
+# Every list and details page shows yes/no in words and times in Beijing time to the minute.
+TYPE_FORMATTERS = {
+    **typefmt.BASE_FORMATTERS,
+    bool: lambda view, value, name: "是" if value else "否",
+    datetime: lambda view, value, name: format_datetime(value),
+    date: lambda view, value, name: format_date(value),
+}
 
 
 def user_role() -> str | None:
@@ -29,27 +49,25 @@ def user_role() -> str | None:
     return current_user.role
 
 
-def deny(name: str | None = None):
+def deny():
     """Anonymous → the login page; a signed-in user without the right → 403."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     abort(403)
 
 
-class RoleView(ModelView):
-    """A model view open only to `roles`; each right is granted per role, never by default."""
+def choices(labels: dict) -> list[tuple[str, str]]:
+    """A code list as Flask-Admin's (value, label) pairs: shown by label, filtered from a dropdown."""
+    return [(code, label[0] if isinstance(label, tuple) else label) for code, label in labels.items()]
 
-    # Permissions: which roles may open the view, and which may do what inside it.
+
+class RoleGate:
+    """Open only to the signed-in roles named in `roles`, shown in the menu only to them; each of the
+    view's pages (its exposed methods) only to the roles `page_roles` names for it, its `index` page
+    to `roles`. A page named nowhere is open to nobody."""
+
     roles: frozenset[str] = frozenset()
-    create_roles: frozenset[str] = frozenset()
-    edit_roles: frozenset[str] = frozenset()
-    delete_roles: frozenset[str] = frozenset()
-    details_roles: frozenset[str] = frozenset()
-    export_roles: frozenset[str] = frozenset()
-
-    can_set_page_size = True
-    page_size = 20
-    list_template = "admin/model/list.html"
+    page_roles: dict[str, frozenset[str]] = {}
 
     def is_accessible(self) -> bool:
         return user_role() in self.roles
@@ -58,68 +76,111 @@ class RoleView(ModelView):
         return self.is_accessible()
 
     def inaccessible_callback(self, name, **kwargs):
-        return deny(name)
+        return deny()
 
-    @property
-    def can_create(self) -> bool:
-        return user_role() in self.create_roles
-
-    @property
-    def can_edit(self) -> bool:
-        return user_role() in self.edit_roles
-
-    @property
-    def can_delete(self) -> bool:
-        return user_role() in self.delete_roles
-
-    @property
-    def can_view_details(self) -> bool:
-        return user_role() in self.details_roles
-
-    @property
-    def can_export(self) -> bool:
-        return user_role() in self.export_roles
-
-    def _refresh_cache(self):
-        super()._refresh_cache()
-        # Rights are per request here, so build the details columns whatever they are at start-up.
-        self._details_columns = self.get_details_columns()
+    def may_open(self, name: str) -> bool:
+        return user_role() in self.page_roles.get(name, self.roles if name == "index" else frozenset())
 
     def _handle_view(self, name, **kwargs):
-        """Each endpoint needs its own right: 403 rather than Flask-Admin's silent redirect."""
         if not self.is_accessible():
             return self.inaccessible_callback(name, **kwargs)
-        needed = {
-            "create_view": self.can_create,
-            "edit_view": self.can_edit,
-            "delete_view": self.can_delete,
-            "details_view": self.can_view_details,
-            "review_view": self.can_view_details,
-            "form_xlsx_view": self.can_view_details,
-            "invite_view": self.can_create,
-            "exit_view": self.can_create,  # the bureau only
-            "roster_view": user_role() in ("bureau", "unit", "dept", "leader"),
-            "export": self.can_export,
-            # Inline editing would bypass form validation and row rules: never offered.
-            "ajax_update": False,
-            "ajax_lookup": bool(self.form_ajax_refs),
-            "action_view": bool(self.get_actions_list()[0]),
-        }
-        if not needed.get(name, True):
+        if not self.may_open(name):
             abort(403)
         return None
 
+
+def _granted_to(roles_attribute: str) -> property:
+    """A right of Flask-Admin's, granted when the user's role is in the view's `roles_attribute`."""
+    return property(lambda view: user_role() in getattr(view, roles_attribute))
+
+
+def apply_form(form, apply) -> tuple[bool, str | None]:
+    """Check a posted form, then apply it in one transaction: (done, what went wrong).
+
+    Nothing of a refused form or a refused step is kept: the page is shown again with what was typed."""
+    if not form.validate_on_submit():
+        return False, "；".join(m for messages in form.errors.values() for m in messages) or None
+    try:
+        apply()
+        db.session.commit()
+        return True, None
+    except InvalidInput as e:
+        db.session.rollback()
+        return False, str(e)
+
+
+class RoleView(RoleGate, ModelView):
+    """A model view open only to the roles it names; each page and right is granted per role."""
+
+    # Permissions: who may open the list (roles), and who may use each of Flask-Admin's own pages.
+    create_roles: frozenset[str] = frozenset()
+    edit_roles: frozenset[str] = frozenset()
+    delete_roles: frozenset[str] = frozenset()
+    details_roles: frozenset[str] = frozenset()
+    export_roles: frozenset[str] = frozenset()
+    # Row scoping: a function of the user giving a WHERE clause (operations/scope.py), or None.
+    row_scope = None
+
+    # View
+    can_set_page_size = True
+    page_size = 20
+    list_template = "admin/model/list.html"
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+
+    # Flask-Admin reads these rights (can_create, …) per request, as this user's role allows.
+    can_create = _granted_to("create_roles")
+    can_edit = _granted_to("edit_roles")
+    can_delete = _granted_to("delete_roles")
+    can_view_details = _granted_to("details_roles")
+    can_export = _granted_to("export_roles")
+
+    def may_open(self, name: str) -> bool:
+        """Whether the signed-in user may open the page `name` (an exposed method of this view)."""
+        if name == "action_view":  # the bulk actions: open where one is allowed to this user
+            return bool(self.get_actions_list()[0])
+        own = {"index_view": self.roles, "create_view": self.create_roles, "edit_view": self.edit_roles,
+               "delete_view": self.delete_roles, "details_view": self.details_roles, "export": self.export_roles}
+        # Anything else Flask-Admin exposes (ajax_update behind inline editing, ajax_lookup) is never offered.
+        return user_role() in self.page_roles.get(name, own.get(name, frozenset()))
+
+    def _refresh_cache(self):
+        super()._refresh_cache()
+        self._details_columns = self.get_details_columns()
+
     def _get_list_extra_args(self):
-        """?page=-1 or a page past any real list would reach the database as a bad OFFSET: show page 1."""
         args = super()._get_list_extra_args()
         if not 0 <= (args.page or 0) <= MAX_ID // 1000:
             args.page = 0
         return args
 
+    def scaffold_filters(self, name):
+        """A coded column (column_choices) is filtered by picking one of its labels: equal or not."""
+        filters = super().scaffold_filters(name)
+        if filters and self.column_choices and name in self.column_choices:
+            filters = [f for f in filters if type(f) in (FilterEqual, FilterNotEqual)]
+        return filters
+
+    # Row scoping: the list, its count and every single-row read go through the same clause.
+    def get_query(self):
+        query = super().get_query()
+        return query if self.row_scope is None else query.filter(self.row_scope(current_user))
+
+    def get_count_query(self):
+        query = super().get_count_query()
+        return query if self.row_scope is None else query.filter(self.row_scope(current_user))
+
     def get_one(self, id):
-        """None (Flask-Admin's "record does not exist") for an id that is not a valid key, e.g. ?id=abc."""
+        """The row, or None (Flask-Admin's "record does not exist") for a bad id. A scoped view answers
+        404 for a row outside the user's scope, as for one that does not exist: nothing is confirmed."""
         key = parse_id(id)
-        return None if key is None else super().get_one(str(key))
+        if self.row_scope is None:
+            return None if key is None else super().get_one(str(key))
+        row = None if key is None else db.session.scalar(
+            select(self.model).where(self.model.id == key, self.row_scope(current_user)))
+        if row is None:
+            abort(404)
+        return row
 
     # Hooks: every change is audited in the same transaction as the change itself.
     def edit_form(self, obj=None):
@@ -153,45 +214,25 @@ class RoleView(ModelView):
 
     def handle_view_exception(self, exc: Exception) -> bool:
         """Chinese messages, never SQL or a stack trace."""
-        if isinstance(exc, ValidationError):
+        if isinstance(exc, (ValidationError, PermissionError)):
             flash(str(exc), "error")
             return True
         if isinstance(exc, IntegrityError):
             flash("保存失败：与已有记录重复或违反数据约束（如证件号码、信用代码、用户名重复）。", "error")
-            return True
-        if isinstance(exc, PermissionError):
-            flash(str(exc), "error")
             return True
         log.exception("admin view error")
         flash("保存失败：系统错误，已记录，请联系管理员。", "error")
         return True
 
 
-class RoleBaseView(BaseView):
-    """A custom (non-model) page open only to `roles`."""
-
-    roles: frozenset[str] = frozenset()
-
-    def is_accessible(self) -> bool:
-        return user_role() in self.roles
-
-    def is_visible(self) -> bool:
-        return self.is_accessible()
-
-    def inaccessible_callback(self, name, **kwargs):
-        return deny(name)
+class RoleBaseView(RoleGate, BaseView):
+    """A custom (non-model) page open only to `roles`; its other pages are named in page_roles."""
 
 
-class HomeView(AdminIndexView):
+class HomeView(RoleGate, AdminIndexView):
     """The back office's home page: open to staff only (Flask-Admin's is public by default)."""
 
-    def is_accessible(self) -> bool:
-        from models import STAFF_ROLES
-
-        return user_role() in STAFF_ROLES
-
-    def inaccessible_callback(self, name, **kwargs):
-        return deny(name)
+    roles = STAFF_ROLES
 
     @expose("/")
     def index(self):

@@ -31,17 +31,18 @@ class DashboardView(RoleBaseView):
     """Key figures and charts, with the same filters as the workbook."""
 
     roles = frozenset({"leader", "bureau"})
+    page_roles = {"workbook": roles}
 
     @expose("/")
     def index(self):
         from flask import current_app
+        from flask_babel import format_datetime
 
         from operations.statistics import key_figures, recent_figures
-        from web.filters import local_dt
 
         year, district, scope = _scope()
         f, computed_at = recent_figures(year, district, current_app.config["DASHBOARD_CACHE_SECONDS"])
-        scope += f"；统计时间：{local_dt(computed_at)}（每{current_app.config['DASHBOARD_CACHE_SECONDS'] // 60 or 1}分钟内更新）" \
+        scope += f"；统计时间：{format_datetime(computed_at)}（每{current_app.config['DASHBOARD_CACHE_SECONDS'] // 60 or 1}分钟内更新）" \
             if current_app.config["DASHBOARD_CACHE_SECONDS"] else ""
         charts = [
             ("在库专家按学科（前10）", f["by_discipline"][:10]),
@@ -57,7 +58,11 @@ class DashboardView(RoleBaseView):
 
     @expose("/leadership.xlsx")
     def workbook(self):
-        from operations.exports import leadership_response
+        from models import db
+        from operations.exports import leadership_workbook
+        from web.downloads import send_download
 
         year, district, scope = _scope()
-        return leadership_response(current_user, year, district, scope)
+        content, _rows = leadership_workbook(current_user, year, district, scope)
+        db.session.commit()
+        return send_download(content, f"专家库统计报表_{year}.xlsx")

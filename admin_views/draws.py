@@ -6,75 +6,50 @@ import json
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import format_datetime
 from flask_login import current_user
-from sqlalchemy import false, select, true
+from sqlalchemy import select
 from wtforms import ValidationError
 from wtforms.fields import DateTimeLocalField, SelectField
 from wtforms.validators import InputRequired, Length, Optional
 
-from admin_views.base import RoleView, user_role
+from admin_views.base import RoleView, apply_form, choices, user_role
+from forms.draw_requests import (AttendanceForm, ConfirmForm, DecideForm, DrawForm, SpecialForm, SpotCheckForm,
+                                 age_check, codes_check, period_check)
 from forms.validators import IntRange, RuleCheck
-from models import (Discipline, DrawRecord, DrawRequest, Expert, Invitation, ProjectMember, RequestAvoidance,
-                    SpecialExpert, db, local_now)
-from models.draws import ACTIVITY_TYPES, ATTENDANCE, INVITATION_STATES, REQUEST_STATES
-from operations import audit, draws
+from models import (DrawRecord, DrawRequest, Expert, Invitation, ProjectMember, RequestAvoidance, SpecialExpert, db,
+                    local_now)
+from models.base import get_by_id, parse_id
+from operations import audit, draw_requests, draws
+from operations.scope import request_scope
 from rules import InvalidInput
 from rules.conflicts import EXCLUSION_REASONS
 from rules.credit_code import validate_credit_code
+from rules.draw_requests import (ACTIVITY_TYPES, ATTENDANCE, REGIONS, SPECIAL_STATES, STATES, allowed_actions,
+                                 may_export, names_visible)
 from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
-from rules.feedback import parse_fee, parse_rating
+from rules.invitations import ROLES as INVITATION_ROLES
+from rules.invitations import STATES as INVITATION_STATES
 from rules.masking import mask_mobile
-from web.filters import local_dt
-from web.inputs import get_by_id, parse_id
+from web.downloads import send_download
 
-REGIONS = {"any": "不限", "in": "绍兴市内", "out": "绍兴市外"}
 AVOIDANCE_WARNING_SHARE = 1 / 3
-TEXT_MAX = 2000  # reasons, comments and notes typed on the request's page
-
-
-class FieldErrors(InvalidInput):
-    """An action's form was refused: `errors` maps each field to its Chinese message."""
-
-    def __init__(self, message: str, errors: dict[str, str]):
-        super().__init__(message)
-        self.errors = errors
-
-
-def request_scope(user):
-    role = getattr(user, "role", None)
-    if role in ("bureau", "supervisor"):
-        return true()
-    if role == "usage":
-        return DrawRequest.organization_id == user.organization_id
-    return false()
-
-
-def _codes_check(form, field):
-    codes = [c.strip() for c in (field.data or "").replace("，", ",").split(",") if c.strip()]
-    known = set(db.session.scalars(select(Discipline.code).where(Discipline.code.in_(codes))))
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise ValidationError("未知的学科代码：" + "、".join(unknown))
-    field.data = ",".join(codes)
-
-
-def _period_check(form, field):
-    if form.start_at.data and field.data and field.data <= form.start_at.data:
-        raise ValidationError("结束时间须晚于开始时间")
-
-
-def _age_check(form, field):
-    if form.age_min.data is not None and field.data is not None and field.data < form.age_min.data:
-        raise ValidationError("年龄上限不能小于下限")
+USAGE, BUREAU = frozenset({"usage"}), frozenset({"bureau"})
+READERS = frozenset({"usage", "bureau", "supervisor"})
 
 
 class DrawRequestView(RoleView):
     """抽取申请: filed by a usage unit, approved and drawn by the bureau."""
 
-    # Permissions
-    roles = frozenset({"usage", "bureau", "supervisor"})
-    create_roles = frozenset({"usage"})
-    edit_roles = frozenset({"usage"})
+    # Permissions: each step of the request's page is a page of its own, for the role the rules name.
+    roles = READERS
+    create_roles = USAGE
+    edit_roles = USAGE
+    page_roles = {"manage_view": READERS, "export_view": READERS,
+                  "submit_view": USAGE, "attendance_view": USAGE,
+                  "decide_view": BUREAU, "draw_view": BUREAU,
+                  "release_view": BUREAU, "special_view": BUREAU, "spot_check_view": BUREAU}
+    row_scope = staticmethod(request_scope)
 
     # View
     column_list = ["id", "title", "organization", "activity_type", "start_at", "need", "status"]
@@ -87,10 +62,10 @@ class DrawRequestView(RoleView):
         "avoidances": "申请方声明的回避", "response_hours": "答复期限（小时）",
         "special_experts": "特邀专家建议（库内专家无法满足时填写，须市科技局同意）",
     }
+    column_choices = {"status": choices(STATES), "activity_type": choices(ACTIVITY_TYPES)}
     column_formatters = {
-        "status": lambda v, c, m, n: REQUEST_STATES.get(m.status, m.status),
-        "activity_type": lambda v, c, m, n: ACTIVITY_TYPES.get(m.activity_type, m.activity_type),
-        "start_at": lambda v, c, m, n: m.start_at.strftime("%Y-%m-%d %H:%M"),
+        # Activity times are Beijing wall-clock times as typed, not UTC: shown as they are.
+        "start_at": lambda v, c, m, n: format_datetime(m.start_at, rebase=False),
         "id": lambda v, c, m, n: m.number,
     }
     column_filters = ["status"]
@@ -107,17 +82,17 @@ class DrawRequestView(RoleView):
         "title": {"validators": [InputRequired("请填写活动名称"), Length(max=200)]},
         "activity_type": {"choices": list(ACTIVITY_TYPES.items())},
         "start_at": {"format": "%Y-%m-%dT%H:%M", "validators": [InputRequired("请填写开始时间")]},
-        "end_at": {"format": "%Y-%m-%dT%H:%M", "validators": [InputRequired("请填写结束时间"), _period_check]},
+        "end_at": {"format": "%Y-%m-%dT%H:%M", "validators": [InputRequired("请填写结束时间"), period_check]},
         "place": {"validators": [InputRequired("请填写地点"), Length(max=200)]},
         "need": {"validators": [InputRequired("请填写所需专家人数"), IntRange(1, 50, "人数应在1到50之间")]},
         "backups": {"validators": [Optional(), IntRange(0, 30, "备选人数应在0到30之间")]},
         "response_hours": {"validators": [Optional(), IntRange(2, 168, "答复期限应在2到168小时之间")]},
-        "discipline_codes": {"validators": [InputRequired("请填写至少一个学科代码"), _codes_check]},
+        "discipline_codes": {"validators": [InputRequired("请填写至少一个学科代码"), codes_check]},
         "expert_type": {"choices": [("", "不限")] + list(EXPERT_TYPES.items())},
-        "min_title": {"choices": [(k, v[0]) for k, v in TITLE_LEVELS.items()]},
+        "min_title": {"choices": choices(TITLE_LEVELS)},
         "region": {"choices": list(REGIONS.items())},
         "age_min": {"validators": [Optional(), IntRange(18, 100, "年龄应在18到100之间")]},
-        "age_max": {"validators": [Optional(), IntRange(18, 100, "年龄应在18到100之间"), _age_check]},
+        "age_max": {"validators": [Optional(), IntRange(18, 100, "年龄应在18到100之间"), age_check]},
     }
     inline_models = [
         (ProjectMember, {
@@ -148,144 +123,161 @@ class DrawRequestView(RoleView):
         }),
     ]
 
-    # Row scoping
-    def get_query(self):
-        return super().get_query().where(request_scope(current_user))
-
-    def get_count_query(self):
-        return super().get_count_query().where(request_scope(current_user))
-
-    def get_one(self, id):
-        key = parse_id(id)
-        if key is None:
-            abort(404)
-        req = db.session.scalar(select(DrawRequest).where(DrawRequest.id == key, request_scope(current_user)))
-        if req is None:
-            abort(404)
-        return req
-
     # Hooks
     def on_form_prefill(self, form, id):
-        if self.get_one(id).status != "draft":
+        try:
+            draw_requests.check_editable(self.get_one(id), current_user)
+        except InvalidInput:
             abort(403)
 
     def on_model_change(self, form, model, is_created):
         if is_created:
             model.organization_id = current_user.organization_id
             model.created_by_id = current_user.id
-        elif model.status != "draft":
-            raise ValidationError("申请已提交，不能再修改")
+        else:
+            try:
+                draw_requests.check_editable(model, current_user)
+            except InvalidInput:
+                raise ValidationError("申请已提交，不能再修改") from None
         if model.start_at and model.start_at <= local_now():
             raise ValidationError("活动开始时间须晚于现在")
         super().on_model_change(form, model, is_created)
 
-    # The request's own page: everything that happens to it happens here.
-    @expose("/manage/", methods=("GET", "POST"))
+    # The request's own page: everything that happens to it is offered here, each step posting its form.
+    @expose("/manage/")
     def manage_view(self):
-        req = self.get_one(request.args.get("id"))
+        return self._page(self.get_one(request.args.get("id")))
+
+    def _page(self, req: DrawRequest, posted=None, status: int = 200):
         role = user_role()
-        status, field_errors = 200, {}
-        if request.method == "POST":
-            action = request.form.get("action", "")
-            try:
-                self._apply(req, role, action)
-                db.session.commit()
-                flash("操作成功。", "success")
-                return redirect(url_for(".manage_view", id=req.id))
-            except InvalidInput as e:
-                # Nothing of the refused action is kept; the page comes back with what was typed.
-                db.session.rollback()
-                flash(str(e), "error")
-                status, field_errors = 400, getattr(e, "errors", {})
-                req = self.get_one(request.args.get("id"))
-        sealed = role == "usage" and req.status not in ("released", "closed")
+        sealed = not names_visible(req.status, role)
         invitations = [] if sealed else db.session.scalars(
             select(Invitation).where(Invitation.request_id == req.id).order_by(Invitation.position)).all()
-        share = draws.avoidance_share(req) if role == "bureau" and req.status == "submitted" else None
         if role == "bureau" and req.records:
             audit.record("draw_names_viewed", req, request_id=req.id)
             db.session.commit()
-        return self.render("admin/draw_manage.html", req=req, role=role, sealed=sealed, invitations=invitations,
-                           share=share, warning_share=AVOIDANCE_WARNING_SHARE, states=REQUEST_STATES,
-                           types=ACTIVITY_TYPES, inv_states=INVITATION_STATES, attendance=ATTENDANCE,
-                           reasons=EXCLUSION_REASONS, regions=REGIONS, titles=TITLE_LEVELS,
-                           expert_types=EXPERT_TYPES, mask=mask_mobile, now=local_now(),
-                           json=json, open_places=draws.open_places(req),
-                           form_values=request.form if request.method == "POST" else {},
-                           field_errors=field_errors), status
+        forms = {"decide": DecideForm(formdata=None), "draw": DrawForm(formdata=None),
+                 "confirm": ConfirmForm(formdata=None),
+                 "special": SpecialForm(formdata=None), "spot_check": {}, "attendance": {}}
+        for inv in invitations:
+            forms["spot_check"][inv.id] = SpotCheckForm(formdata=None, invitation_id=inv.id, note=inv.spot_check)
+            forms["attendance"][inv.id] = AttendanceForm(
+                formdata=None, invitation_id=inv.id, attendance=inv.attendance, absence_reason=inv.absence_reason,
+                rating=inv.rating, comments=inv.comments, fee=inv.fee)
+        if posted is not None:  # the refused form comes back as typed, with its messages
+            kind = {DecideForm: "decide", DrawForm: "draw", SpecialForm: "special",
+                    SpotCheckForm: "spot_check", AttendanceForm: "attendance"}.get(type(posted))
+            if kind in ("spot_check", "attendance"):
+                forms[kind][parse_id(posted.invitation_id.data)] = posted
+            elif kind:
+                forms[kind] = posted
+        share = draws.avoidance_share(req) if "approve" in allowed_actions(req.status, role) else None
+        return self.render(
+            "admin/draw_manage.html", req=req, role=role, sealed=sealed, invitations=invitations, forms=forms,
+            actions=allowed_actions(req.status, role), share=share, warning_share=AVOIDANCE_WARNING_SHARE,
+            states=STATES, types=ACTIVITY_TYPES, inv_states=INVITATION_STATES, inv_roles=INVITATION_ROLES,
+            attendance=ATTENDANCE, special_states=SPECIAL_STATES, regions=REGIONS, titles=TITLE_LEVELS,
+            expert_types=EXPERT_TYPES, mask=mask_mobile, now=local_now(), open_places=draws.open_places(req),
+            may_export=lambda kind: may_export(kind, req.status, role)), status
 
-    def _apply(self, req: DrawRequest, role: str, action: str) -> None:
-        reason = request.form.get("reason", "")
-        if any(len(request.form.get(name, "")) > TEXT_MAX for name in ("reason", "note")):
-            raise InvalidInput(f"意见、原因或评价不超过{TEXT_MAX}字")
-        allowed = {"submit": "usage", "approve": "bureau", "reject": "bureau", "draw": "bureau",
-                   "supplement": "bureau", "release": "bureau", "attendance": "usage",
-                   "special_approve": "bureau", "special_reject": "bureau", "spot_check": "bureau"}
-        if allowed.get(action) != role:
-            raise InvalidInput("您无权执行此操作")
-        if action == "submit":
-            draws.submit_request(req, current_user)
-        elif action in ("approve", "reject"):
-            draws.decide_request(req, current_user, action == "approve", reason)
-        elif action in ("draw", "supplement"):
-            draws.run_draw(req, current_user, reason=reason if action == "supplement" else "")
-        elif action == "release":
-            draws.release(req, current_user)
-        elif action in ("special_approve", "special_reject"):
-            special = get_by_id(SpecialExpert, request.form.get("special_id"))
-            if special is None or special.request_id != req.id:
-                raise InvalidInput("找不到该特邀专家建议")
-            draws.decide_special(special, current_user, action == "special_approve")
-        elif action == "spot_check":
-            inv = get_by_id(Invitation, request.form.get("invitation_id"))
-            if inv is None or inv.request_id != req.id:
-                raise InvalidInput("找不到该专家的受聘记录")
-            draws.spot_check(inv, current_user, request.form.get("note", ""))
-        elif action == "attendance":
-            inv = get_by_id(Invitation, request.form.get("invitation_id"))
-            if inv is None or inv.request_id != req.id or req.status not in ("released", "closed"):
-                raise InvalidInput("找不到该专家的受聘记录")
-            values = self._attendance_values()
-            draws.record_attendance(inv, current_user, **values)
+    def _step(self, form_class, apply, done_message=None):
+        """One step of the request: check its form and apply it, then say what happened (`done_message`,
+        or what `apply` returns); a refused step shows the page again, as typed, with the reason.
+        `apply` is an operation taking (request, user), or a function of (request, form)."""
+        req = self.get_one(request.args.get("id"))
+        form = form_class()
+        outcome = []
+        act = (lambda: apply(req, current_user)) if done_message else (lambda: apply(req, form))
+        done, error = apply_form(form, lambda: outcome.append(act()))
+        if done:
+            flash(done_message or outcome[0], "success")
+            return redirect(url_for(".manage_view", id=req.id))
+        flash(error or "未办理，请按提示修改标红的内容。", "error")
+        return self._page(req, posted=form, status=400)
+
+    @expose("/submit/", methods=("POST",))
+    def submit_view(self):
+        return self._step(ConfirmForm, draw_requests.submit_request, "已提交申请，待市科技局审批。")
+
+    @expose("/decide/", methods=("POST",))
+    def decide_view(self):
+        def apply(req, form):
+            approve = form.decision.data == "approve"
+            draw_requests.decide_request(req, current_user, approve, form.reason.data or "")
+            return "已批准，可进行随机抽取。" if approve else "已不予批准，理由已告知使用单位。"
+        return self._step(DecideForm, apply)
+
+    @expose("/draw/", methods=("POST",))
+    def draw_view(self):
+        """The first draw, or a supplementary one with its reason (the operation tells which)."""
+        return self._step(DrawForm, lambda req, form: self._drawn(
+            draw_requests.draw(req, current_user, reason=form.reason.data or "")))
+
+    @expose("/release/", methods=("POST",))
+    def release_view(self):
+        return self._step(ConfirmForm, draw_requests.release, "已向使用单位公布名单。")
 
     @staticmethod
-    def _attendance_values() -> dict:
-        """The attendance form, checked field by field: every message is shown beside its field."""
-        form, errors = request.form, {}
-        values = {"attendance": form.get("attendance", ""), "reason": form.get("absence_reason", ""),
-                  "comments": form.get("comments", "")}
-        if values["attendance"] not in ATTENDANCE:
-            errors["attendance"] = "请选择出席情况"
-        if values["attendance"] == "absent_excused" and not values["reason"].strip():
-            errors["absence_reason"] = "请填写缺席理由"
-        for name, key in (("absence_reason", "reason"), ("comments", "comments")):
-            if len(values[key]) > TEXT_MAX:
-                errors[name] = f"不超过{TEXT_MAX}字"
-        for name, parse in (("rating", parse_rating), ("fee", parse_fee)):
-            try:
-                values[name] = parse(form.get(name, ""))
-            except InvalidInput as e:
-                errors[name] = str(e)
-        if errors:
-            raise FieldErrors("出席情况未保存，请按提示修改标红的内容。", errors)
-        return values
+    def _drawn(record: DrawRecord) -> str:
+        """What the draw did, and what comes next."""
+        selected, backups = record.ids("selected"), record.ids("backup_ids")
+        if not selected:
+            return "候选库中没有符合条件且无回避的专家，未抽到任何人：请调整抽取条件后补充抽取。"
+        deadline = db.session.scalar(select(Invitation.deadline).where(Invitation.record_id == record.id,
+                                                                       Invitation.status == "invited").limit(1))
+        text = (f"已抽取 {len(selected)} 人、备选 {len(backups)} 人，已向 {len(selected)} 人发出邀请"
+                + (f"，答复期限 {format_datetime(deadline)}" if deadline else "") + "。")
+        if record.shortfall:
+            text += f"候选库不足，尚缺 {record.shortfall} 人。"
+        return text
+
+    @expose("/special/", methods=("POST",))
+    def special_view(self):
+        def apply(req, form):
+            special = get_by_id(SpecialExpert, form.special_id.data)
+            if special is None or special.request_id != req.id:
+                raise InvalidInput("找不到该特邀专家建议")
+            draw_requests.decide_special(special, current_user, form.decision.data == "approve")
+            return f"特邀专家 {special.name}：{SPECIAL_STATES[special.status]}。"
+        return self._step(SpecialForm, apply)
+
+    def _invitation(self, req: DrawRequest, form) -> Invitation:
+        inv = get_by_id(Invitation, form.invitation_id.data)
+        if inv is None or inv.request_id != req.id:
+            raise InvalidInput("找不到该专家的受聘记录")
+        return inv
+
+    @expose("/spot-check/", methods=("POST",))
+    def spot_check_view(self):
+        def apply(req, form):
+            inv = self._invitation(req, form)
+            draw_requests.spot_check(inv, current_user, form.note.data or "")
+            return f"已记录对 {inv.expert.name} 的抽查评价。"
+        return self._step(SpotCheckForm, apply)
+
+    @expose("/attendance/", methods=("POST",))
+    def attendance_view(self):
+        def apply(req, form):
+            inv = self._invitation(req, form)
+            draw_requests.record_attendance(
+                inv, current_user, attendance=form.attendance.data, reason=form.absence_reason.data or "",
+                rating=form.rating.data, comments=form.comments.data or "", fee=form.fee.data)
+            return f"已记录 {inv.expert.name} 的出席情况。"
+        return self._step(AttendanceForm, apply)
 
     @expose("/export/<kind>")
     def export_view(self, kind):
         """专家抽取结果 (usage unit after release; bureau) or 专家抽取记录表 (bureau, supervisor)."""
-        from operations.exports import draw_sheet_response
+        from operations.exports import draw_sheet_export
 
         req = self.get_one(request.args.get("id"))
-        role = user_role()
-        if kind == "result":
-            allowed = role == "bureau" or (role == "usage" and req.status in ("released", "closed"))
-        elif kind == "record":
-            allowed = role in ("bureau", "supervisor")
-        else:
+        if kind not in ("result", "record"):
             abort(404)
-        if not allowed or not req.records:
+        if not may_export(kind, req.status, user_role()) or not req.records:
             abort(403)
-        return draw_sheet_response(req, current_user, kind)
+        content, filename = draw_sheet_export(req, current_user, kind)
+        db.session.commit()
+        return send_download(content, filename)
 
 
 class DrawRecordView(RoleView):
@@ -293,13 +285,14 @@ class DrawRecordView(RoleView):
 
     # Permissions
     roles = frozenset({"bureau", "supervisor"})
+    page_roles = {"record_view": roles}
 
     # View
     column_list = ["id", "request", "kind", "pool_size", "created_at", "operator"]
     column_labels = {"id": "记录号", "request": "抽取申请", "kind": "类别", "pool_size": "候选库人数",
                      "created_at": "抽取时间", "operator": "操作人"}
-    column_formatters = {"kind": lambda v, c, m, n: "首次抽取" if m.kind == "initial" else "补充抽取",
-                         "created_at": lambda v, c, m, n: local_dt(m.created_at, "%Y-%m-%d %H:%M:%S")}
+    column_choices = {"kind": [("initial", "首次抽取"), ("supplement", "补充抽取")]}
+    column_formatters = {"created_at": lambda v, c, m, n: format_datetime(m.created_at, "long")}
     column_default_sort = ("id", True)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-search", ".record_view", title="查看与复核")]
 

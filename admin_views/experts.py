@@ -1,48 +1,40 @@
 """The expert record in the back office, scoped to each reviewer's unit or department."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.form import rules as form_layout
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
-from wtforms.fields import DateField, MonthField, SelectField, StringField
-from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
-from admin_views.base import RoleView, user_role
-from forms.fields import CodeListField
-from forms.validators import IntRange, NotFuture, RuleCheck, id_number_check
-from models import Discipline, Expert, ExpertAvoidance, ExpertFile, Organization, ReferenceItem, db
-from models.experts import ADMISSION_ROUTES, EXPERT_STATUSES
+from admin_views.base import RoleView, choices, user_role
+from admin_views.expert_pages import ExpertPages
+from forms.expert import expert_fields
+from forms.validators import RuleCheck
+from models import Discipline, Expert, ExpertAvoidance, Organization, ReferenceItem, db
+from models.base import parse_ids
 from operations import admission, audit
 from operations.experts import eligibility_of
 from operations.scope import expert_scope, organization_scope
-from rules import InvalidInput
+from rules.admission import ROUTES, STATUSES, may_edit_in_place, may_ever
 from rules.credit_code import validate_credit_code
-from rules.contact import validate_bank_account, validate_email, validate_mobile, validate_office_phone
-from rules.eligibility import EXPERT_TYPES, PRIORITY_CATEGORIES, TITLE_LEVELS
-from rules.admission import ACTIONS, allowed_actions
-from rules.idcard import ID_TYPES, parse_resident_id
+from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
+from rules.idcard import ID_TYPES
 from rules.masking import mask_bank_account, mask_id_number, mask_mobile, may_see
-from web.filters import local_dt
-from web.inputs import parse_id, parse_ids
+from rules.record import LABELS, SEXES
 
-TITLE_CHOICES = [(code, label) for code, (label, _rank) in TITLE_LEVELS.items()]
+REVIEWERS = frozenset({"bureau", "unit", "dept"})
+BUREAU = frozenset({"bureau"})
+MASKS = {"id_number": mask_id_number, "mobile": mask_mobile, "bank_account": mask_bank_account}
 
-# Which statuses each reviewing role may still correct in place (later edits are change requests).
-EDITABLE_STATUSES = {
-    "bureau": set(EXPERT_STATUSES) - {"exited"},
-    "unit": {"pending_unit"},
-    "dept": {"pending_dept"},
-}
 
 
 def _college_check(form, field):
@@ -65,15 +57,10 @@ class DisciplineCodeFilter(BaseSQLAFilter):
         return "开头为"
 
 
-def _status_formatter(view, context, model, name):
-    return EXPERT_STATUSES.get(model.status, model.status)
-
-
-MASKS = {"id_number": mask_id_number, "mobile": mask_mobile, "bank_account": mask_bank_account}
-
-
-def _secret(field: str, mask):
+def _secret(field: str):
     """Masked on the details page; a "显示" button where the role may see it, and revealing is audited."""
+    mask = MASKS[field]
+
     def formatter(view, context, model, name):
         value = getattr(model, field) or ""
         if field in g.get("revealed", ()):
@@ -87,63 +74,44 @@ def _secret(field: str, mask):
     return formatter
 
 
-class ExpertView(RoleView):
+class ExpertView(ExpertPages, RoleView):
     """Experts: the bureau sees all; unit and department reviewers only those under them."""
 
     # Permissions
-    roles = frozenset({"bureau", "unit", "dept", "leader"})
-    create_roles = frozenset({"bureau"})
-    edit_roles = frozenset({"bureau", "unit", "dept"})
-    details_roles = frozenset({"bureau", "unit", "dept"})
+    roles = REVIEWERS | {"leader"}
+    create_roles = BUREAU
+    edit_roles = REVIEWERS
+    details_roles = REVIEWERS
     delete_roles = frozenset()  # experts leave by exit (出库), never by deletion
+    page_roles = {"review_view": REVIEWERS, "form_xlsx_view": REVIEWERS, "reveal_view": REVIEWERS,
+                  "invite_view": BUREAU, "exit_view": BUREAU, "roster_view": REVIEWERS | {"leader"}}
+    row_scope = staticmethod(expert_scope)
 
     # View
     column_list = ["name", "organization", "primary_discipline", "title_level", "expert_type",
                    "id_number", "mobile", "status", "updated_at"]
     # Not the personal numbers: ID numbers are ciphertext in the database, and sorting by phone helps nobody.
     column_sortable_list = ["name", "title_level", "expert_type", "status", "updated_at"]
-    column_labels = {
-        "name": "专家姓名", "id_type": "证件类型", "id_number": "证件号码", "birth_month": "出生年月",
-        "title_level": "职称级别", "position": "职务", "education": "学历", "degree": "学位",
-        "mobile": "移动电话", "office_phone": "办公电话", "email": "电子邮箱",
-        "bank_name": "开户银行", "bank_account": "银行账号", "organization": "工作单位",
-        "college": "院系", "expert_type": "专家类型",
-        "basic_condition_declared": "从事相关专业领域工作累计5年及以上，具有副高级（含）以上职称或同等专业技术水平",
-        "equivalent_level": "具有同等专业技术水平（无副高级以上职称时）",
-        "years_in_field": "从事本领域年限", "primary_discipline": "主学科",
-        "secondary_disciplines": "其他学科", "priority_categories": "符合的优先入库条件",
-        "provincial_library": "浙江省科技专家库专家", "research_keywords": "研究方向（关键词）",
-        "bad_record": "有学术道德、科技信用或违纪违法不良记录",
-        "title_name": "职称名称", "title_issued_on": "发证时间", "title_certificate": "职称证书",
-        "stamped_form": "盖章的专家信息表", "status": "状态", "admission_route": "入库方式",
-        "admitted_on": "入库日期", "updated_at": "更新时间", "created_at": "创建时间",
-        "avoidances": "声明的回避", "sex": "性别", "birth_date": "出生日期",
-        "organization.name": "工作单位", "eligibility": "入库条件核查", "primary_discipline.code": "学科代码",
-    }
+    column_labels = {**LABELS, "status": "状态", "admission_route": "入库方式", "admitted_on": "入库日期",
+                     "updated_at": "更新时间", "created_at": "创建时间", "organization.name": "工作单位",
+                     "eligibility": "入库条件核查", "primary_discipline": "主学科"}
+    column_choices = {"status": choices(STATUSES), "title_level": choices(TITLE_LEVELS),
+                      "expert_type": choices(EXPERT_TYPES), "admission_route": choices(ROUTES),
+                      "id_type": choices(ID_TYPES), "sex": choices(SEXES)}
     column_searchable_list = ["name"]
     column_filters = ["status", "title_level", "expert_type", "organization.name",
                       DisciplineCodeFilter(Expert.primary_discipline_id, "主学科代码"), "admission_route"]
     column_default_sort = ("updated_at", True)
     column_select_related_list = [Expert.organization, Expert.primary_discipline]
     column_formatters = {
-        "status": _status_formatter,
-        "title_level": lambda v, c, m, n: TITLE_LEVELS.get(m.title_level, ("", 0))[0],
-        "expert_type": lambda v, c, m, n: EXPERT_TYPES.get(m.expert_type, ""),
         "id_number": lambda v, c, m, n: mask_id_number(m.id_number),
         "mobile": lambda v, c, m, n: mask_mobile(m.mobile),
-        "updated_at": lambda v, c, m, n: local_dt(m.updated_at),
     }
     column_formatters_detail = {
-        "status": _status_formatter,
-        "title_level": lambda v, c, m, n: TITLE_LEVELS.get(m.title_level, ("", 0))[0],
-        "expert_type": lambda v, c, m, n: EXPERT_TYPES.get(m.expert_type, ""),
-        "id_type": lambda v, c, m, n: ID_TYPES.get(m.id_type, ""),
         "priority_categories": lambda v, c, m, n: "；".join(m.priority_labels) or "无",
         "birth_month": lambda v, c, m, n: m.birth_month.strftime("%Y年%m月") if m.birth_month else "",
         "eligibility": lambda v, c, m, n: eligibility_of(m).summary(),
-        "id_number": _secret("id_number", mask_id_number),
-        "mobile": _secret("mobile", mask_mobile),
-        "bank_account": _secret("bank_account", mask_bank_account),
+        "id_number": _secret("id_number"), "mobile": _secret("mobile"), "bank_account": _secret("bank_account"),
     }
     column_details_list = [
         "eligibility", "name", "id_type", "id_number", "birth_month", "sex", "title_level", "position",
@@ -154,18 +122,13 @@ class ExpertView(RoleView):
         "title_issued_on", "title_certificate", "stamped_form", "status", "admission_route",
         "admitted_on", "created_at", "updated_at",
     ]
-
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".review_view", title="审核")]
     list_template = "admin/expert_list.html"
-    inline_models = [(ExpertAvoidance, {
-        "form_columns": ["id", "kind", "name", "credit_code", "reason"],
-        "form_choices": {"kind": [("unit", "单位"), ("person", "个人")]},
-        "column_labels": {"kind": "类别", "name": "单位或个人名称", "credit_code": "统一社会信用代码（单位）",
-                          "reason": "回避理由"},
-        "form_args": {"credit_code": {"validators": [Optional(), RuleCheck(validate_credit_code)]}},
-    })]
 
-    # Form: the sections of attachment 1; status fields are never here, only actions change them.
+    # Form: the record's own fields come from forms/expert.py (these the panel may not leave empty,
+    # where an expert's own draft may); Flask-Admin adds the relations. Status fields are never
+    # here: only actions change them.
+    form_extra_fields = expert_fields(required={"name", "id_number", "birth_month", "mobile", "email"})
     form_columns = [
         "name", "id_type", "id_number", "birth_month", "title_level", "position", "education",
         "degree", "mobile", "office_phone", "email", "bank_name", "bank_account",
@@ -187,33 +150,7 @@ class ExpertView(RoleView):
         form_layout.FieldSet(["title_name", "title_issued_on"], "四、职称信息"),
         form_layout.FieldSet(["avoidances"], "五、声明的回避（亲属所在单位等）"),
     ]
-    form_overrides = {
-        "id_number": StringField,  # encrypted columns: Flask-Admin cannot guess a field for their type
-        "bank_account": StringField,
-        "id_type": SelectField,
-        "title_level": SelectField,
-        "expert_type": SelectField,
-        "birth_month": MonthField,
-        "title_issued_on": DateField,
-        "priority_categories": CodeListField,
-    }
     form_args = {
-        "name": {"validators": [InputRequired("请填写专家姓名"), Length(max=50, message="姓名不超过50个字")]},
-        "id_type": {"choices": list(ID_TYPES.items())},
-        "id_number": {"validators": [InputRequired("请填写证件号码"), id_number_check]},
-        "birth_month": {"validators": [InputRequired("请填写出生年月（如 1975-06）"), NotFuture("出生年月")]},
-        "title_level": {"choices": TITLE_CHOICES},
-        "expert_type": {"choices": list(EXPERT_TYPES.items())},
-        "mobile": {"validators": [InputRequired("请填写移动电话"), RuleCheck(validate_mobile)]},
-        "office_phone": {"validators": [Optional(), RuleCheck(validate_office_phone)]},
-        "email": {"validators": [InputRequired("请填写电子邮箱"), RuleCheck(validate_email)]},
-        "bank_account": {"validators": [Optional(), RuleCheck(validate_bank_account)]},
-        "years_in_field": {"validators": [Optional(), IntRange(0, 80, "年限应在0到80之间")]},
-        "priority_categories": {"choices": list(PRIORITY_CATEGORIES.items()),
-                                "validators": [Optional()],
-                                "widget": ListWidget(prefix_label=False),
-                                "option_widget": CheckboxInput()},
-        "title_issued_on": {"validators": [Optional(), NotFuture("发证时间")]},
         "education": {"query_factory": lambda: ReferenceItem.of_kind("education"), "blank_text": "（未填）"},
         "degree": {"query_factory": lambda: ReferenceItem.of_kind("degree"), "blank_text": "（未填）"},
         "organization": {"query_factory": lambda: db.session.scalars(
@@ -226,17 +163,18 @@ class ExpertView(RoleView):
         "secondary_disciplines": {"query_factory": lambda: db.session.scalars(
             select(Discipline).order_by(Discipline.code)).all()},
     }
+    inline_models = [(ExpertAvoidance, {
+        "form_columns": ["id", "kind", "name", "credit_code", "reason"],
+        "form_choices": {"kind": [("unit", "单位"), ("person", "个人")]},
+        "column_labels": {"kind": "类别", "name": "单位或个人名称", "credit_code": "统一社会信用代码（单位）",
+                          "reason": "回避理由"},
+        "form_args": {"credit_code": {"validators": [Optional(), RuleCheck(validate_credit_code)]}},
+    })]
 
-    # Row scoping: list, count and single-record reads all go through the same clause.
-    def get_query(self):
-        return super().get_query().where(expert_scope(current_user))
-
-    def get_count_query(self):
-        return db.session.query(func.count(Expert.id)).filter(expert_scope(current_user))
-
+    # Search: every word typed must be in the name. Chinese names have no case, so a plain LIKE does;
+    # only a word with Latin letters pays for lower() on every row (a third of the scan on PostgreSQL).
+    # Flask-Admin has no documented hook for this: `_apply_search` is overridden.
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        """Every word typed must be in the name. Chinese names have no case, so a plain LIKE does;
-        only a word with Latin letters pays for lower() on every row (a third of the scan on PostgreSQL)."""
         for word in search.split():
             if any(c.isascii() and c.isalpha() for c in word):
                 clause = func.lower(Expert.name).contains(word.lower(), autoescape=True)
@@ -257,17 +195,6 @@ class ExpertView(RoleView):
         rows = {e.id: e for e in db.session.query(Expert).options(
             joinedload(Expert.organization), joinedload(Expert.primary_discipline)).filter(Expert.id.in_(ids))}
         return count, [rows[i] for i in ids if i in rows]
-
-    def get_one(self, id):
-        key = parse_id(id)
-        if key is None:
-            abort(404)
-        expert = db.session.scalars(
-            select(Expert).where(Expert.id == key, expert_scope(current_user))
-        ).first()
-        if expert is None:
-            abort(404)
-        return expert
 
     # Reading a record is audited (design: every view of an expert's record).
     @expose("/details/")
@@ -320,27 +247,20 @@ class ExpertView(RoleView):
     # Hooks
     def on_form_prefill(self, form, id):
         expert = self.get_one(id)
-        if expert.status not in EDITABLE_STATUSES.get(user_role(), set()):
+        if not may_edit_in_place(expert.status, user_role()):
             abort(403)
         if request.method == "GET":
             audit.record("view_expert", expert, page="edit")
             db.session.commit()
 
     def on_model_change(self, form, model, is_created):
-        if not is_created and model.status not in EDITABLE_STATUSES.get(user_role(), set()):
+        if not is_created and not may_edit_in_place(model.status, user_role()):
             raise ValidationError("当前状态下您不能直接修改该专家的信息")
-        if model.id_type == "resident":
-            parsed = parse_resident_id(model.id_number)
-            model.birth_date, model.sex = parsed.birth_date, parsed.sex
-        else:
-            model.birth_date = None
         super().on_model_change(form, model, is_created)
 
     # Actions: the review chain. Each row goes through operations.admission, which asks rules/.
     def is_action_allowed(self, name):
-        allowed = {"endorse": {"unit", "dept", "bureau"}, "publicize": {"bureau"},
-                   "admit": {"bureau"}}
-        return user_role() in allowed.get(name, set()) and super().is_action_allowed(name)
+        return may_ever(user_role(), name) and super().is_action_allowed(name)
 
     def _selected(self, ids) -> list[Expert] | None:
         """The ticked rows in scope; None (and a message, nothing done) if any posted id is not an id."""
@@ -350,139 +270,41 @@ class ExpertView(RoleView):
             return None
         return self.get_query().where(Expert.id.in_(keys)).all()
 
-    def _bulk(self, ids, apply, done_label):
-        done, failed = 0, []
-        for expert in self._selected(ids) or []:
-            try:
-                with db.session.begin_nested():
-                    apply(expert)
-                done += 1
-            except InvalidInput as e:
-                failed.append(f"{expert.name}：{e}")
+    @staticmethod
+    def _report(count: int, errors: list[str], done) -> None:
+        """Commit what worked; say how many, and what was refused and why."""
         db.session.commit()
-        if done:
-            flash(f"已{done_label} {done} 人。", "success")
-        for message in failed:
+        if count > len(errors):
+            flash(done(count - len(errors)), "success")
+        for message in errors:
             flash(message, "error")
 
     @action("endorse", "推荐", "确认推荐所选专家？")
     def action_endorse(self, ids):
-        self._bulk(ids, lambda e: admission.transition(e, "endorse", current_user), "推荐")
+        experts = self._selected(ids)
+        if experts is not None:
+            errors = admission.apply_each(experts, lambda e: admission.transition(e, "endorse", current_user))
+            self._report(len(experts), errors, lambda n: f"已推荐 {n} 人。")
 
     @action("publicize", "公示（7天）", "确认将所选专家列入公示？公示期7天。")
     def action_publicize(self, ids):
         experts = self._selected(ids)
-        if experts is None:
-            return
-        batch, errors = admission.publicize(experts, current_user)
-        db.session.commit()
-        count = len(experts) - len(errors)
-        if count:
-            flash(f"已将 {count} 人列入公示（{batch}）。", "success")
-        for message in errors:
-            flash(message, "error")
+        if experts is not None:
+            batch, errors = admission.publicize(experts, current_user)
+            self._report(len(experts), errors, lambda n: f"已将 {n} 人列入公示（{batch}）。")
 
     @action("admit", "公示期满入库", "确认将公示期满且无异议的所选专家入库？")
     def action_admit(self, ids):
-        self._bulk(ids, lambda e: admission.admit_after_publicity(e, current_user), "入库")
-
-    @expose("/review/", methods=("GET", "POST"))
-    def review_view(self):
-        """One application: the record, eligibility, objections, timeline, and the reviewer's decision."""
-        expert = self.get_one(request.args.get("id"))
-        role = user_role()
-        bureau_as_dept = admission.bureau_is_department(expert)
-        as_unit = role == "bureau" and expert.status == "pending_unit" and admission.bureau_is_unit(expert)
-        choices = [a for a in allowed_actions(expert.status, role, route=expert.admission_route,
-                                              bureau_is_department=bureau_as_dept, bureau_is_unit=as_unit)
-                   if a in ("endorse", "return", "reject", "publicize", "confirm")]
-        error = None
-        if request.method == "POST":
-            chosen = request.form.get("decision", "")
-            try:
-                if chosen not in choices:
-                    raise InvalidInput("请选择一项您可以执行的操作")
-                if chosen == "publicize":
-                    _batch, errors = admission.publicize([expert], current_user,
-                                                         override=request.form.get("override", ""))
-                    if errors:
-                        raise InvalidInput(errors[0].split("：", 1)[1])
-                else:
-                    admission.transition(expert, chosen, current_user,
-                                         reason=request.form.get("reason", ""),
-                                         override=request.form.get("override", ""))
-                db.session.commit()
-                flash(f"已{ACTIONS[chosen]}：{expert.name}（当前状态：{expert.status_label}）", "success")
-                return redirect(url_for(".review_view", id=expert.id))
-            except InvalidInput as e:
-                db.session.rollback()
-                error = str(e)
-                expert = self.get_one(request.args.get("id"))
-        from models import Objection
-
-        objections = db.session.scalars(select(Objection).where(Objection.expert_id == expert.id)
-                                        .order_by(Objection.created_at)).all()
-        if request.method == "GET":
-            audit.record("view_expert", expert, page="review")
-            db.session.commit()
-        return self.render("admin/expert_review.html", expert=expert, choices=choices,
-                           actions=ACTIONS, error=error, form_values=request.form,
-                           report=eligibility_of(expert), events=admission.timeline(expert),
-                           objections=objections, bureau_as_dept=bureau_as_dept,
-                           statuses=EXPERT_STATUSES, routes=ADMISSION_ROUTES,
-                           proofs=db.session.scalars(select(ExpertFile).where(ExpertFile.expert_id == expert.id)).all(),
-                           proof_kinds={"priority_proof": "优先入库条件证明", "provincial_proof": "省库专家资格证明"})
-
-    @expose("/form.xlsx")
-    def form_xlsx_view(self):
-        """The 专家信息表 of an expert in scope, for the unit to print and stamp."""
-        from operations.exports import expert_form_response
-
-        return expert_form_response(self.get_one(request.args.get("id")), current_user)
-
-    @expose("/invite/", methods=("GET", "POST"))
-    def invite_view(self):
-        """邀请入库: create the expert's account; they complete the form; the bureau confirms."""
-        from web.portal import RegisterForm
-
-        form = RegisterForm()
-        if form.validate_on_submit():
-            expert = admission.invite(current_user, name=form.name.data, username=form.username.data,
-                                      password=form.password.data, mobile=form.mobile.data,
-                                      email=form.email.data)
-            db.session.commit()
-            flash(f"已邀请 {expert.name} 入库：请将用户名“{form.username.data}”和初始密码告知本人，"
-                  "由其登录填写专家信息表后提交，再由市科技局确认入库。", "success")
-            return redirect(url_for(".review_view", id=expert.id))
-        return self.render("admin/expert_invite.html", form=form)
-
-    @expose("/exit/", methods=("GET", "POST"))
-    def exit_view(self):
-        """出库: the bureau records a reason of rules §8 with its evidence."""
-        from operations.files import store_upload
-        from operations.lifecycle import exit_expert
-        from rules.lifecycle import EXIT_REASONS
-
-        expert = self.get_one(request.args.get("id"))
-        if request.method == "POST":
-            try:
-                storage = request.files.get("evidence_file")
-                file_id = store_upload(storage, current_user).id if storage and storage.filename else None
-                exit_expert(expert, request.form.get("reason", ""), current_user,
-                            evidence=request.form.get("evidence", ""), file_id=file_id)
-                db.session.commit()
-                flash(f"{expert.name} 已出库。", "success")
-                return redirect(url_for(".review_view", id=expert.id))
-            except InvalidInput as e:
-                db.session.rollback()
-                flash(str(e), "error")
-                expert = self.get_one(request.args.get("id"))
-        return self.render("admin/expert_exit.html", expert=expert, reasons=EXIT_REASONS, form_values=request.form)
+        experts = self._selected(ids)
+        if experts is not None:
+            errors = admission.apply_each(experts, lambda e: admission.admit_after_publicity(e, current_user))
+            self._report(len(experts), errors, lambda n: f"已入库 {n} 人。")
 
     @expose("/roster.xlsx")
     def roster_view(self):
         """The list as it is filtered now, as a printable roster (masked by role, audited)."""
-        from operations.rosters import roster_response
+        from operations.rosters import roster_export
+        from web.downloads import send_download
 
         view_args = self._get_list_extra_args()
         sort_column = self._get_column_by_idx(view_args.sort)
@@ -494,5 +316,8 @@ class ExpertView(RoleView):
             parts.append(f"搜索“{view_args.search}”")
         for index, _name, value in view_args.filters or []:
             flt = self._filters[index]
-            parts.append(f"{flt.name}{flt.operation()}“{value}”")
-        return roster_response(query, current_user, "；".join(parts) or "全部（本人管理范围内）")
+            shown = dict(flt.get_options(self) or ()).get(value, value) if flt.options else value
+            parts.append(f"{flt.name}{flt.operation()}“{shown}”")
+        path, filename = roster_export(query, current_user, "；".join(parts) or "全部（本人管理范围内）")
+        db.session.commit()
+        return send_download(path, filename, remove_after=True)

@@ -5,7 +5,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from models import Expert, db
-from models.experts import EXPERT_STATUSES
+from rules.admission import STATUSES as EXPERT_STATUSES
 from operations.scope import expert_scope
 
 # The status each reviewing role has waiting for it.
@@ -28,7 +28,7 @@ def cards_for(user) -> list[tuple[str, int, str | None]]:
     if user.role == "bureau":
         from datetime import date
 
-        from operations.draws import flagged_for_exit
+        from operations.draw_requests import flagged_for_exit
         from operations.lifecycle import overage_non_priority
 
         cards.append(("超过65周岁的非优先专家（待处理）", len(overage_non_priority(date.today())), link))

@@ -1,26 +1,13 @@
 """Work units with their colleges, and the managing departments."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length
 
-from admin_views.base import RoleView
+from admin_views.base import RoleView, choices
 from forms.validators import RuleCheck
-from models import College, ManagingDepartment, Organization, ReferenceItem, db
+from models import College, ManagingDepartment, Organization, ReferenceItem
 from models.organizations import DEPARTMENT_KINDS
 from rules.credit_code import validate_credit_code
-
-
-def _credit_code_unique(form, field):
-    if not field.data:
-        return
-    clash = select(Organization.id).where(Organization.credit_code == field.data)
-    own = getattr(form, "_obj", None)
-    if own is not None and own.id is not None:
-        clash = clash.where(Organization.id != own.id)
-    if db.session.scalar(clash) is not None:
-        raise ValidationError("该统一社会信用代码已登记")
 
 
 class OrganizationView(RoleView):
@@ -50,7 +37,7 @@ class OrganizationView(RoleView):
     form_args = {
         "name": {"validators": [InputRequired("请填写单位名称"), Length(max=100)]},
         "credit_code": {"validators": [InputRequired("请填写统一社会信用代码"),
-                                       RuleCheck(validate_credit_code), _credit_code_unique]},
+                                       RuleCheck(validate_credit_code)]},  # uniqueness: Flask-Admin's Unique
         "unit_type": {"query_factory": lambda: ReferenceItem.of_kind("unit_type")},
         "district": {"query_factory": lambda: ReferenceItem.of_kind("district")},
     }
@@ -66,7 +53,7 @@ class DepartmentView(RoleView):
 
     column_list = ["name", "kind"]
     column_labels = {"name": "名称", "kind": "类别"}
-    column_formatters = {"kind": lambda v, c, m, n: DEPARTMENT_KINDS.get(m.kind, m.kind)}
+    column_choices = {"kind": choices(DEPARTMENT_KINDS)}
     column_searchable_list = ["name"]
     form_columns = ["name", "kind"]
     form_choices = {"kind": list(DEPARTMENT_KINDS.items())}

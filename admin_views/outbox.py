@@ -5,9 +5,8 @@ import re
 
 from markupsafe import Markup, escape
 
-from admin_views.base import RoleView
+from admin_views.base import RoleView, choices
 from models.notifications import MESSAGE_STATES
-from web.filters import local_dt
 
 
 # A signed invitation link answers for the expert: staff reading the outbox must not be able to use it.
@@ -30,9 +29,8 @@ class OutboxView(RoleView):
     column_labels = {"created_at": "生成时间", "kind": "类别", "to_address": "收件人", "subject": "主题",
                      "status": "状态", "attempts": "尝试次数", "next_attempt_at": "下次尝试", "last_error": "最近错误",
                      "body": "正文", "sent_at": "发送时间"}
-    column_formatters = {"status": lambda v, c, m, n: MESSAGE_STATES.get(m.status, m.status),
-                         "created_at": lambda v, c, m, n: local_dt(m.created_at),
-                         "next_attempt_at": lambda v, c, m, n: local_dt(m.next_attempt_at) if m.status == "queued" else ""}
+    column_choices = {"status": choices(MESSAGE_STATES)}
+    column_formatters = {"next_attempt_at": lambda v, c, m, n: m.next_attempt_at if m.status == "queued" else None}
     column_formatters_detail = {**column_formatters,
                                 "body": lambda v, c, m, n: Markup("<pre style='white-space:pre-wrap'>{}</pre>")
                                 .format(escape(redact_links(m.body)))}

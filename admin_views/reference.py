@@ -6,7 +6,7 @@ import re
 from wtforms import ValidationError
 from wtforms.validators import InputRequired, Length
 
-from admin_views.base import RoleView
+from admin_views.base import RoleView, choices
 from models.reference import REFERENCE_KINDS
 
 
@@ -48,7 +48,7 @@ class ReferenceItemView(RoleView):
 
     column_list = ["kind", "code", "name", "sort_order"]
     column_labels = {"kind": "类别", "code": "代码", "name": "名称", "sort_order": "排序"}
-    column_formatters = {"kind": lambda v, c, m, n: REFERENCE_KINDS.get(m.kind, m.kind)}
+    column_choices = {"kind": choices(REFERENCE_KINDS)}
     column_filters = ["kind"]
     column_default_sort = [("kind", False), ("sort_order", False)]
     form_columns = ["kind", "code", "name", "sort_order"]

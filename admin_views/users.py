@@ -1,32 +1,15 @@
 """Accounts, managed by the bureau."""
 from __future__ import annotations
 
-import re
-
 from flask_login import current_user, login_user
-from sqlalchemy import func, select
 from wtforms import PasswordField, SelectField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 
-from admin_views.base import RoleView
+from admin_views.base import RoleView, choices
+from forms.accounts import password_check, username_check
 from forms.validators import RuleCheck
-from models import ROLES, User, db
+from models import ROLES, User
 from rules.contact import validate_email
-from rules.passwords import validate_password
-from web.filters import local_dt
-
-
-def _username_check(form, field):
-    name = (field.data or "").strip()
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]{3,50}", name):
-        raise ValidationError("用户名为3到50位字母、数字、下划线、点或连字符")
-    clash = select(User.id).where(func.lower(User.username) == name.lower())
-    own = getattr(form, "_obj", None)
-    if own is not None and own.id is not None:
-        clash = clash.where(User.id != own.id)
-    if db.session.scalar(clash) is not None:
-        raise ValidationError("该用户名已被使用")
-    field.data = name
 
 
 def _organization_check(form, field):
@@ -39,18 +22,11 @@ def _department_check(form, field):
         raise ValidationError("归口管理部门审核员须选择所属归口管理部门")
 
 
-def _password_check(form, field):
-    own = getattr(form, "_obj", None)
-    if not field.data:
-        if own is None:
-            raise ValidationError("请设置初始密码")
-        return
-    from rules import InvalidInput
-
-    try:
-        validate_password(field.data, form.username.data or "")
-    except InvalidInput as e:
-        raise ValidationError(str(e)) from None
+def _new_password_check(form, field):
+    """Required for a new account; left empty on an edit, the password stays as it is."""
+    if not field.data and getattr(form, "_obj", None) is None:
+        raise ValidationError("请设置初始密码")
+    password_check(form, field)
 
 
 class UserView(RoleView):
@@ -69,11 +45,7 @@ class UserView(RoleView):
         "last_login_at": "最近登录", "locked_until": "锁定至", "failed_logins": "连续失败次数",
         "created_at": "创建时间", "new_password": "新密码", "must_change_password": "须修改密码",
     }
-    column_formatters = {
-        "role": lambda v, c, m, n: ROLES.get(m.role, m.role),
-        "last_login_at": lambda v, c, m, n: local_dt(m.last_login_at),
-        "locked_until": lambda v, c, m, n: local_dt(m.locked_until),
-    }
+    column_choices = {"role": choices(ROLES)}
     column_details_exclude_list = ["password_hash", "session_token"]
     column_searchable_list = ["username", "name"]
     column_filters = ["role", "active"]
@@ -84,14 +56,14 @@ class UserView(RoleView):
     form_columns = ["username", "name", "role", "organization", "department", "email", "active",
                     "new_password"]
     form_extra_fields = {
-        "new_password": PasswordField("新密码", validators=[_password_check],
+        "new_password": PasswordField("新密码", validators=[_new_password_check],
                                       description="新建账号时必填；编辑时留空表示不修改。至少8位，含字母和数字"),
     }
     form_overrides = {"role": SelectField}
     form_args = {
-        "username": {"validators": [InputRequired("请填写用户名"), _username_check]},
+        "username": {"validators": [InputRequired("请填写用户名"), username_check]},
         "name": {"validators": [InputRequired("请填写姓名"), Length(max=50)]},
-        "role": {"choices": list(ROLES.items())},
+        "role": {"choices": choices(ROLES)},
         "organization": {"validators": [_organization_check]},
         "department": {"validators": [_department_check]},
         "email": {"validators": [Optional(), RuleCheck(validate_email)]},

@@ -18,6 +18,18 @@ def served_app():
     return app
 
 
+def expert_filter_keys(app) -> tuple[str, str]:
+    """The list's URL arguments for "状态 等于" and "主学科代码 开头为" (Flask-Admin numbers its filters)."""
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "expert")
+    status = code = None
+    for key, (_index, flt) in view._filter_args.items():
+        if str(getattr(flt, "column", "")).endswith("expert.status") and type(flt).__name__ == "FilterEqual":
+            status = key
+        if type(flt).__name__ == "DisciplineCodeFilter":
+            code = key
+    return f"flt0_{status}", f"flt1_{code}"
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]

@@ -17,7 +17,7 @@ from common import emit, served_app, timed
 from sqlalchemy import func, select, text
 
 from models import DrawRequest, Expert, Organization, ProjectMember, RequestAvoidance, User, db, utcnow
-from operations import draws
+from operations import draw_requests
 
 FLOOR = """SELECT e.id FROM expert e
 WHERE e.status IN ('admitted', 'dormant') AND e.title_level IN ('senior', 'associate')
@@ -56,7 +56,7 @@ def main() -> None:
             pools, request = [], [typical_request(usage, codes)]
 
             def one_draw():
-                record = draws.run_draw(request[0], bureau)
+                record = draw_requests.draw(request[0], bureau)
                 assert len(record.ids("selected")) == 15 and len(record.ids("backup_ids")) == 5
                 pools.append(record.pool_size)
 

@@ -1,8 +1,8 @@
-"""Where a typical draw's time goes: median milliseconds per step of operations.draws.run_draw.
+"""Where a typical draw's time goes: median milliseconds per step of operations.draw_requests.draw.
 
 Usage: DATABASE_URL=... python bench/draw_phases.py [--runs 20] [--codes 520,460]
 The profile behind bench/NOTES.md (not part of `make bench`). Each step is timed by wrapping the
-function run_draw calls for it; "the rest" is the whole draw less the wrapped steps (the record
+function the draw calls for it; "the rest" is the whole draw less the wrapped steps (the record
 row, the invitations, the flushes). Every draw is rolled back, as in draw_bench.py.
 """
 from __future__ import annotations
@@ -18,14 +18,14 @@ from draw_bench import typical_request
 from sqlalchemy import select
 
 from models import User, db
-from operations import audit, draws
+from operations import audit, draw_requests, draws, invitations
 
-STEPS = [  # (module, function, label), in the order run_draw reaches them
+STEPS = [  # (module, function, label), in the order the draw reaches them
     (draws, "matching_experts", "fetch the candidates"),
     (draws, "candidates_for", "side queries, candidates built"),
     (draws, "exclusions", "conflict rules"),
     (draws, "draw", "rules.draw (SHA-256, order, sampling)"),
-    (draws, "tell_invited", "invitation emails"),
+    (invitations, "tell_invited", "invitation emails"),
     (audit, "record", "audit entry"),
 ]
 
@@ -57,7 +57,7 @@ def main() -> None:
             request = typical_request(usage, args.codes)
             spent.clear()
             started = time.perf_counter()
-            draws.run_draw(request, bureau)
+            draw_requests.draw(request, bureau)
             total = time.perf_counter() - started
             db.session.rollback()
             if run >= 2:

@@ -93,7 +93,7 @@ def leadership_app() -> int:
     app = _app()
     with app.app_context():
         payload, rows = leadership_workbook(SimpleNamespace(name="bench", username="bench", id=None),
-                                            time.localtime().tm_year, None, "全部", "now")
+                                            time.localtime().tm_year, None, "全部")
         db.session.rollback()  # not the audit entry
         return rows
 

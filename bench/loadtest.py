@@ -509,11 +509,12 @@ class DrawClerk(SimUser):
         self.usage = self.usage or self.login(self.plan.usage_account)
         self.bureau = self.bureau or self.login("bureau")
 
-    def _manage(self, client: Client, kind: str, req_id: int, action: str, **extra) -> Response:
+    def _manage(self, client: Client, kind: str, req_id: int, step: str, **extra) -> Response:
+        """Open the request's page, then post one of its steps (each step has its own address)."""
         page = client.get("draw_manage", f"/admin/drawrequest/manage/?id={req_id}")
         self.think()
-        return client.post(kind, f"/admin/drawrequest/manage/?id={req_id}",
-                           {"csrf_token": csrf_token(page.text), "action": action, **extra}, expect=(302, 400))
+        return client.post(kind, f"/admin/drawrequest/{step}/?id={req_id}",
+                           {"csrf_token": csrf_token(page.text), **extra}, expect=(302, 400))
 
     def step(self) -> None:
         p, u, b = self.plan, self.usage, self.bureau
@@ -538,9 +539,10 @@ class DrawClerk(SimUser):
             self.stats.error(f"draw_create [{u.name}]: no id in the redirect to {created.location}")
             return
         self.think()
-        for client, kind, action in ((u, "draw_submit", "submit"), (b, "draw_approve", "approve"),
-                                     (b, "draw_run", "draw"), (b, "draw_release", "release")):
-            resp = self._manage(client, kind, req_id, action)
+        for client, kind, action, extra in ((u, "draw_submit", "submit", {}),
+                                            (b, "draw_approve", "decide", {"decision": "approve"}),
+                                            (b, "draw_run", "draw", {}), (b, "draw_release", "release", {})):
+            resp = self._manage(client, kind, req_id, action, **extra)
             if resp.status == 400:
                 message = _flashes(resp.text)
                 if action == "draw":  # e.g. too few eligible experts left: a refusal the bureau reads
@@ -549,7 +551,7 @@ class DrawClerk(SimUser):
                 else:
                     self.stats.error(f"{kind} request {req_id} [{client.name}]: HTTP 400 {message}")
                 return
-            self.stats.count(f"draw_{action}_done")
+            self.stats.count(f"draw_{'approve' if action == 'decide' else action}_done")
             self.think()
         u.get("draw_manage", f"/admin/drawrequest/manage/?id={req_id}")
 
@@ -566,6 +568,7 @@ def make_plan() -> Plan:
     from sqlalchemy import func, select
 
     from app import create_app
+    from common import expert_filter_keys
     from models import Discipline, Expert, User, db
 
     app = create_app()
@@ -589,19 +592,13 @@ def make_plan() -> Plan:
             select(Discipline.code).join(Expert, Expert.primary_discipline_id == Discipline.id)
             .where(Expert.status == "admitted")))
         view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "expert")
-        status_key = code_key = None
-        for key, (_i, flt) in view._filter_args.items():
-            column = str(getattr(flt, "column", ""))
-            if column.endswith("expert.status") and type(flt).__name__ == "FilterEqual":
-                status_key = key
-            if type(flt).__name__ == "DisciplineCodeFilter":
-                code_key = key
+        status_filter, code_filter = expert_filter_keys(app)
         page_size = view.page_size
     top = [c for c, _ in codes.most_common(3)] or ["520"]
     return Plan(database=database, database_url=url, editable=editable, expert_ids=expert_ids,
                 last_page=max(0, (total - 1) // page_size), unit_reviewers=[u for u, _n in units],
-                usage_account=usage or "usage", status_filter=f"flt0_{status_key or 2}",
-                code_filter=f"flt1_{code_key or 28}", filter_codes=top, draw_code=top[0])
+                usage_account=usage or "usage", status_filter=status_filter,
+                code_filter=code_filter, filter_codes=top, draw_code=top[0])
 
 
 def free_port() -> int:

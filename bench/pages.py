@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from common import emit, served_app, timed
+from common import emit, expert_filter_keys, served_app, timed
 
 from sqlalchemy import event, func, select, text
 
@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     app = served_app()
+    status_filter, code_filter = expert_filter_keys(app)
     statements = []
     # Requests run outside any app context of ours: inside one, Flask would share `g` (and the
     # signed-in user) between the test clients.
@@ -89,7 +90,7 @@ def main() -> None:
             "first page": ("", scope, {}, 0),
             f"deep page ({deep + 1:,} of {total // PAGE_SIZE + 1:,})": (f"?page={deep}", scope, {}, deep * PAGE_SIZE),
             "filtered: discipline 520 + admitted": (
-                "?flt0_2=admitted&flt1_28=520", scope + " AND e.status = 'admitted' AND d.code LIKE :code",
+                f"?{status_filter}=admitted&{code_filter}=520", scope + " AND e.status = 'admitted' AND d.code LIKE :code",
                 {"code": "520%"}, 0),
             f"searched by name ({surname})": (
                 "?search=" + surname, scope + " AND e.name LIKE :name", {"name": f"%{surname}%"}, 0),

@@ -1,4 +1,4 @@
-"""The SQLAlchemy handle shared by every model."""
+"""The SQLAlchemy handle shared by every model, and reading record ids from user input."""
 import sqlite3
 from datetime import datetime, timezone
 
@@ -57,11 +57,45 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+# The bureau's time zone: activity times are typed in it, and every time is shown in it
+# (app.py gives it to Flask-Babel as BABEL_DEFAULT_TIMEZONE, which formats and converts).
+TIMEZONE = "Asia/Shanghai"
+
+
 def local_now() -> datetime:
-    """Naive Beijing wall-clock time: activity times are kept as the people typed them."""
+    """Naive Beijing wall-clock time: activity times are kept as people typed them."""
     from zoneinfo import ZoneInfo
 
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    return datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
+
+
+# The largest key an INTEGER column holds (PostgreSQL int4); SQLite overflows past 2**63.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value) -> int | None:
+    """A record id typed or posted by a user, or None when it is empty, not ASCII digits or out of range.
+
+    int() alone is not enough: it raises on "abc" and "²" (str.isdigit() is true for the latter) and
+    accepts ids that overflow the database's integer type.
+    """
+    text = str(value if value is not None else "").strip()
+    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def parse_ids(values) -> list[int] | None:
+    """Every id of a list (e.g. the rows ticked for a bulk action), or None if any one is bad."""
+    ids = [parse_id(v) for v in values or []]
+    return None if any(i is None for i in ids) else ids
+
+
+def get_by_id(model, value):
+    """The row of `model` with the id `value` (any user input), or None: anything odd is "no such record"."""
+    key = parse_id(value)
+    return None if key is None else db.session.get(model, key)
 
 
 def in_list(column: str, values) -> str:

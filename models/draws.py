@@ -13,17 +13,9 @@ from models.experts import Expert
 from models.organizations import Organization
 from models.users import User
 
-REQUEST_STATES = {
-    "draft": "草稿", "submitted": "待审批", "approved": "已批准", "rejected": "未批准",
-    "drawn": "已抽取", "released": "已公布名单", "closed": "已办结",
-}
-ACTIVITY_TYPES = {"review": "项目评审", "evaluation": "成果评价", "consulting": "咨询论证",
-                  "acceptance": "项目验收", "other": "其他"}
-INVITATION_STATES = {
-    "waiting": "备选待启用", "invited": "已邀请待答复", "accepted": "已接受", "declined": "已拒绝",
-    "expired": "超时未答复", "conflict": "接受时发现回避冲突", "cancelled": "已取消",
-}
-ATTENDANCE = {"attended": "出席", "absent_excused": "缺席（有理由）", "absent_unexcused": "缺席（无理由）"}
+from rules.draw_requests import ACTIVITY_TYPES, ATTENDANCE, SPECIAL_STATES
+from rules.draw_requests import STATES as REQUEST_STATES
+from rules.invitations import STATES as INVITATION_STATES
 
 
 class DrawRequest(db.Model):
@@ -126,7 +118,7 @@ class SpecialExpert(db.Model):
     """特邀专家 (rules §12): proposed by the usage unit when the library cannot meet a need; the bureau decides."""
 
     __tablename__ = "special_expert"
-    __table_args__ = (db.CheckConstraint("status IN ('proposed', 'approved', 'rejected')", name="status"),)
+    __table_args__ = (db.CheckConstraint(in_list("status", SPECIAL_STATES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("draw_request.id", ondelete="CASCADE"), index=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import db, in_list, utcnow
@@ -12,12 +12,11 @@ from models.files import UploadedFile
 from models.organizations import College, Organization
 from models.reference import Discipline, ReferenceItem
 from models.users import User
-from rules.admission import STATES as ADMISSION_STATES
+from rules import InvalidInput
+from rules.admission import ROUTES as ADMISSION_ROUTES
+from rules.admission import STATUSES as EXPERT_STATUSES
 from rules.eligibility import EXPERT_TYPES, PRIORITY_CATEGORIES, TITLE_LEVELS
-from rules.idcard import ID_TYPES
-
-EXPERT_STATUSES = {**ADMISSION_STATES, "dormant": "休眠", "exited": "已出库"}
-ADMISSION_ROUTES = {"open": "公开征集", "invitation": "邀请入库", "provincial": "省库专家"}
+from rules.idcard import ID_TYPES, parse_resident_id
 
 expert_secondary_discipline = Table(
     "expert_secondary_discipline",
@@ -138,6 +137,22 @@ class Expert(db.Model):
     @property
     def priority_labels(self) -> list[str]:
         return [PRIORITY_CATEGORIES[c] for c in sorted(self.priority_codes) if c in PRIORITY_CATEGORIES]
+
+
+@event.listens_for(Expert, "before_insert")
+@event.listens_for(Expert, "before_update")
+def _identity_from_id_number(_mapper, _connection, expert: Expert) -> None:
+    """Birth date and sex follow a resident ID number, whichever path wrote it (panel, portal,
+    approved change, import); other ID types carry no birth date, only the birth month typed."""
+    if expert.id_type in (None, "resident") and expert.id_number:
+        try:
+            parsed = parse_resident_id(expert.id_number)
+        except InvalidInput:  # the forms refuse such a number; a record saved anyway keeps no derived date
+            expert.birth_date = None
+            return
+        expert.birth_date, expert.sex = parsed.birth_date, parsed.sex
+    else:
+        expert.birth_date = None
 
 
 class ExpertAvoidance(db.Model):

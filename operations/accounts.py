@@ -1,4 +1,4 @@
-"""Logging in: password check, lock-out counted in the database, audit of every attempt."""
+"""Accounts: registering an expert, logging in, and the lock-out counted in the database."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import User, db
+from models import Expert, ExpertEvent, User, db
 from operations import audit
 
 # Checked against when the user does not exist, so both paths cost the same time.
@@ -26,14 +26,8 @@ def authenticate(username: str, password: str, now: datetime) -> User | None:
         audit.record("login_failed", user=user, reason="locked")
         return None
     if not user.check_password(password or "") or not user.active:
-        # Increment in SQL so concurrent attempts from several processes all count.
-        user.failed_logins = User.failed_logins + 1
-        db.session.flush()
-        db.session.refresh(user, ["failed_logins"])
         reason = "wrong_password" if user.active else "inactive"
-        if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
+        if count_failure(user, now):
             reason = "locked_out"
         audit.record("login_failed", user=user, reason=reason)
         return None
@@ -46,3 +40,64 @@ def authenticate(username: str, password: str, now: datetime) -> User | None:
 
         wake_on_login(user)
     return user
+
+
+def count_failure(user: User, now: datetime) -> bool:
+    """One more wrong password (at login, or the current one when changing it); at the threshold the
+    account locks for a while. True when this failure locked it.
+
+    Counted in SQL, so failures from several processes at once all count."""
+    user.failed_logins = User.failed_logins + 1
+    db.session.flush()
+    db.session.refresh(user, ["failed_logins"])
+    if user.failed_logins < current_app.config["LOCKOUT_THRESHOLD"]:
+        return False
+    user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+    user.failed_logins = 0
+    return True
+
+
+def register_expert(*, username: str, name: str, password: str, mobile: str, email: str,
+                    invited_by: User | None = None) -> Expert:
+    """An expert's account and record. Self-registered: a draft the person fills in and submits.
+    Invited by the bureau (邀请入库): the bureau chose the password, so the holder replaces it at first
+    login, and only the bureau reviews the record."""
+    account = User(username=username, name=name, role="expert", email=email)
+    account.set_password(password)
+    account.must_change_password = invited_by is not None
+    db.session.add(account)
+    db.session.flush()
+    expert = Expert(user_id=account.id, name=name, mobile=mobile, email=email,
+                    status="invited" if invited_by else "draft",
+                    admission_route="invitation" if invited_by else "open")
+    db.session.add(expert)
+    db.session.flush()
+    if invited_by is None:
+        audit.record("register", expert, user=account)
+        return expert
+    db.session.add(ExpertEvent(expert_id=expert.id, user_id=invited_by.id, actor_label=invited_by.name,
+                               action="invite", from_status="", to_status="invited"))
+    audit.record("expert_invite", expert, user=invited_by, username_invited=username)
+    return expert
+
+
+def sign_out(user: User) -> None:
+    """Logging out ends every session of the account: a copy of the cookie kept elsewhere stops working."""
+    user.end_sessions()
+    audit.record("logout", user=user)
+
+
+def change_own_password(user: User, current: str, new: str, now: datetime) -> str:
+    """'changed'; 'wrong' when the current password is wrong; 'locked' when that wrong guess locked the
+    account, and then every session of it ends, so a borrowed session cannot be used to guess."""
+    if user.check_password(current):
+        user.set_password(new)  # a new session token as well: every other session ends
+        user.must_change_password = False
+        user.failed_logins = 0
+        audit.record("password_changed", user, user=user)
+        return "changed"
+    locked = count_failure(user, now)
+    if locked:
+        user.end_sessions()
+    audit.record("password_change_failed", user, user=user, reason="locked_out" if locked else "wrong_password")
+    return "locked" if locked else "wrong"

@@ -8,8 +8,12 @@ from sqlalchemy import func, select, update
 from models import Expert, ExpertEvent, Objection, PublicityBatch, db, utcnow
 from operations import audit
 from operations.experts import eligibility_of
+from operations.files import files_present
+from operations.profile import snapshot
+from operations.scope import record_scope, within
 from rules import InvalidInput
-from rules.admission import next_state, require_reason
+from rules.admission import REVIEW_DECISIONS, allowed_actions, next_state, require_reason, route_for
+from rules.completeness import missing_for_submission
 from rules.publicity import may_admit_after_publicity, publicity_period
 
 # The decisions at which the bureau answers for eligibility (rules §4–§5).
@@ -17,18 +21,28 @@ ADMITTING = {"publicize", "confirm"}
 
 
 def in_scope(user, expert: Expert) -> bool:
-    """May this user act on this expert at all (row scoping for actions)?"""
-    role = user.role
-    if role == "bureau":
-        return True
-    if role == "expert":
-        return expert.user_id == user.id
-    org = expert.organization
-    if role == "unit":
-        return org is not None and org.id == user.organization_id
-    if role == "dept":
-        return org is not None and org.department_id == user.department_id
-    return False
+    """May this user act on this expert at all (the same clause as the lists)?"""
+    return within(record_scope, user, expert)
+
+
+def missing_for(expert: Expert) -> list[str]:
+    """What the application still lacks before it can be submitted."""
+    values = snapshot(expert) | {"organization": expert.organization_id, "education": expert.education_id,
+                                 "primary_discipline": expert.primary_discipline_id}
+    return missing_for_submission(values, route=route_for(expert.admission_route, expert.provincial_library),
+                                  files=files_present(expert))
+
+
+def submit_application(expert: Expert, user) -> str:
+    """The expert sends a complete application to its first reviewer, on the route its record calls for."""
+    missing = missing_for(expert)
+    if missing:
+        raise InvalidInput("尚不能提交，还缺少：" + "、".join(missing))
+    route = route_for(expert.admission_route, expert.provincial_library)
+    if route != expert.admission_route:
+        db.session.execute(update(Expert).where(Expert.id == expert.id).values(admission_route=route))
+        db.session.refresh(expert)
+    return transition(expert, "submit", user)
 
 
 def bureau_is_department(expert: Expert) -> bool:
@@ -125,15 +139,43 @@ def publicize(experts: list[Expert], user, today: date | None = None,
     batch = PublicityBatch(start_date=start, end_date=end, created_by_id=user.id)
     db.session.add(batch)
     db.session.flush()
+    errors = apply_each(experts, lambda expert: transition(expert, "publicize", user, today=today, override=override,
+                                                           publicity_batch_id=batch.id))
+    return batch, errors
+
+
+def apply_each(experts: list[Expert], step) -> list[str]:
+    """`step` for each expert on its own (a savepoint each): one refused never stops, nor undoes, the rest.
+    Returns "name：why" for each refused."""
     errors = []
     for expert in experts:
         try:
             with db.session.begin_nested():
-                transition(expert, "publicize", user, today=today, override=override,
-                           publicity_batch_id=batch.id)
+                step(expert)
         except InvalidInput as e:
             errors.append(f"{expert.name}：{e}")
-    return batch, errors
+    return errors
+
+
+def review_choices(expert: Expert, user) -> list[str]:
+    """The decisions the rules leave this reviewer on the review page, standing in where they must."""
+    role = user.role
+    as_unit = role == "bureau" and expert.status == "pending_unit" and bureau_is_unit(expert)
+    return [a for a in allowed_actions(expert.status, role, route=expert.admission_route,
+                                       bureau_is_department=bureau_is_department(expert), bureau_is_unit=as_unit)
+            if a in REVIEW_DECISIONS]
+
+
+def decide(expert: Expert, decision: str, user, *, reason: str = "", override: str = "") -> str:
+    """A reviewer's decision from the review page; publicity opens a batch of one."""
+    if decision not in review_choices(expert, user):
+        raise InvalidInput("请选择一项您可以执行的操作")
+    if decision != "publicize":
+        return transition(expert, decision, user, reason=reason, override=override)
+    _batch, errors = publicize([expert], user, override=override)
+    if errors:
+        raise InvalidInput(errors[0].split("：", 1)[1])
+    return expert.status
 
 
 def open_objections(expert: Expert) -> int:
@@ -163,39 +205,12 @@ def lodge_objection(expert: Expert, name: str, contact: str, text: str, ip: str 
 
 def end_publicity(today: date) -> tuple[int, int]:
     """The daily job's part: admit every expert whose period ended without objection."""
-    admitted = waiting = 0
     due = db.session.scalars(select(Expert).join(PublicityBatch, Expert.publicity_batch_id == PublicityBatch.id)
                              .where(Expert.status == "publicizing", PublicityBatch.end_date < today)).all()
-    for expert in due:
-        try:
-            with db.session.begin_nested():
-                admit_after_publicity(expert, None, today)
-            admitted += 1
-        except InvalidInput:
-            waiting += 1
-    return admitted, waiting
+    waiting = len(apply_each(due, lambda expert: admit_after_publicity(expert, None, today)))
+    return len(due) - waiting, waiting
 
 
 def timeline(expert: Expert) -> list[ExpertEvent]:
     return db.session.scalars(select(ExpertEvent).where(ExpertEvent.expert_id == expert.id)
                               .order_by(ExpertEvent.at, ExpertEvent.id)).all()
-
-
-
-def invite(user, *, name: str, username: str, password: str, mobile: str, email: str) -> Expert:
-    """邀请入库: an account and a record the expert completes; the bureau confirms it."""
-    from models import User
-
-    account = User(username=username, name=name, role="expert", email=email)
-    account.set_password(password)
-    account.must_change_password = True  # the bureau chose it: the expert sets their own at first login
-    db.session.add(account)
-    db.session.flush()
-    expert = Expert(user_id=account.id, name=name, mobile=mobile, email=email, status="invited",
-                    admission_route="invitation")
-    db.session.add(expert)
-    db.session.flush()
-    db.session.add(ExpertEvent(expert_id=expert.id, user_id=user.id, actor_label=user.name, action="invite",
-                               from_status="", to_status="invited"))
-    audit.record("expert_invite", expert, user=user, username_invited=username)
-    return expert

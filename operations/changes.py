@@ -8,30 +8,28 @@ from sqlalchemy import update
 from models import ChangeRequest, Expert, db, utcnow
 from operations import audit
 from operations.profile import apply_snapshot
+from operations.scope import change_scope, within
 from rules import InvalidInput
-from rules.changes import change_next_state
+from rules.changes import allowed_change_actions, change_next_state
 
 
-def change_in_scope(user, change: ChangeRequest) -> bool:
-    """The reviewing unit is the request's (the new one when the unit changes)."""
+def bureau_is_department(change: ChangeRequest) -> bool:
+    """The bureau reviews in place of a missing department, as in admission (notice §2.1.3)."""
     org = change.organization
-    if user.role == "bureau":
-        return True
-    if user.role == "unit":
-        return org is not None and org.id == user.organization_id
-    if user.role == "dept":
-        return org is not None and org.department_id == user.department_id
-    return False
+    return org is None or org.bureau_is_department
+
+
+def choices_for(change: ChangeRequest, user) -> list[str]:
+    """The decisions this user may take on the change request now."""
+    return allowed_change_actions(change.status, user.role, bureau_is_department=bureau_is_department(change))
 
 
 def decide(change: ChangeRequest, action: str, user, reason: str = "") -> str:
     """endorse / approve / reject; approval writes the new values onto the expert."""
-    if not change_in_scope(user, change):
+    if not within(change_scope, user, change):
         raise InvalidInput("该变更申请不在您的管理范围内")
-    org = change.organization
     old = change.status
-    new = change_next_state(old, action, user.role,
-                            bureau_is_department=org is None or org.bureau_is_department)
+    new = change_next_state(old, action, user.role, bureau_is_department=bureau_is_department(change))
     if action == "reject" and not reason.strip():
         raise InvalidInput("请填写不予通过的理由")
     result = db.session.execute(

@@ -1,4 +1,8 @@
-"""Draws against the database: the pool, the recorded execution, replay, invitations, feedback."""
+"""The draw against the database: the pool, the recorded execution and its replay (rules §12–§13).
+
+Inviting the drawn is operations/invitations.py; the request's life around the draw,
+operations/draw_requests.py.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -7,27 +11,22 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import current_app
 
-from sqlalchemy import func, or_, select, union, update
+from sqlalchemy import func, or_, select, union
 
-from models import (Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
-                    Organization, College, User, db, local_now, utcnow)
-from models.base import serialise
-from models.draws import ATTENDANCE
+from models import (College, Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
+                    Organization, db)
 from models.experts import expert_secondary_discipline
 from operations import audit
-from rules import InvalidInput
-from rules.conflicts import (DEFAULT_YEARLY_CAP, EXCLUSION_REASONS, Activity, Avoidance, Candidate,
-                             Interval, Member, age_band_on, exclusions)
+from rules.admission import IN_LIBRARY
+from rules.conflicts import (DEFAULT_YEARLY_CAP, Activity, Avoidance, Candidate, Interval, Member, age_band_on,
+                             exclusions)
 from rules.draw import ALGORITHM_VERSION, REPLAYABLE, draw, pool_digest, replay
 from rules.eligibility import TITLE_LEVELS, age_on
-
-_DRAW_LOCK = 7_202_612  # serialises draws (models.base.serialise): two draws never engage one expert twice
-ENGAGING = ("invited", "accepted")
+from rules.invitations import ENGAGING
 
 
 class PoolEntry(NamedTuple):
@@ -62,7 +61,7 @@ def _candidate_rows():
 
 def _matching_clause(req: DrawRequest) -> list:
     """The request's conditions as WHERE terms (before any conflict or exclusion)."""
-    terms = [Expert.status.in_(["admitted", "dormant"])]  # dormant ones are counted, then excluded as inactive
+    terms = [Expert.status.in_(IN_LIBRARY)]  # dormant ones are counted, then excluded as inactive
     if req.codes:
         # A union of the two discipline indexes: an OR of them makes both databases scan every expert.
         wanted = select(Discipline.id).where(or_(*[Discipline.code.like(c.strip() + "%") for c in req.codes]))
@@ -221,31 +220,17 @@ def open_places(req: DrawRequest) -> int:
     return max(0, req.need - engaged)
 
 
-def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None = None) -> DrawRecord:
-    """Execute a draw (the first, or a supplementary one with a reason) and invite the selected."""
-    now = now or utcnow()
-    serialise(_DRAW_LOCK)
-    db.session.refresh(req)  # the status as of the lock, not as of page load
-    previous = req.records[-1] if req.records else None
-    if previous is None:
-        if req.status != "approved":
-            raise InvalidInput("只有已批准的申请才能抽取")
-        need, backups, kind = req.need, req.backups, "initial"
-    else:
-        if req.status not in ("drawn", "released"):
-            raise InvalidInput("该申请当前不能补充抽取")
-        if not reason.strip():
-            raise InvalidInput("补充抽取须写明原因")
-        if db.session.scalar(select(Invitation.id).where(Invitation.request_id == req.id,
-                                                         Invitation.status == "waiting")):
-            raise InvalidInput("仍有备选专家未启用，不能补充抽取")
-        need, backups, kind = open_places(req), req.backups, "supplement"
-        if need == 0:
-            raise InvalidInput("专家人数已满足，无需补充抽取")
+def record_draw(req: DrawRequest, user, *, kind: str, need: int, reason: str = "",
+                previous: DrawRecord | None = None) -> DrawRecord:
+    """Draw `need` experts and the request's backups from today's pool, and keep the record.
+
+    The seed comes from the operating system (no person types it); the record holds everything
+    needed to replay the draw. The caller holds the draw lock and invites the drawn.
+    """
     pool, excluded = split_pool(req)
-    seed = secrets.token_hex(32)  # from the operating system; no person types it
+    seed = secrets.token_hex(32)
     entries = [PoolEntry(c.id, c.org_id, c.age_band, c.sub_discipline) for c in pool]
-    result = draw(entries, need, backups, seed, req.max_per_org)
+    result = draw(entries, need, req.backups, seed, req.max_per_org)
     record = DrawRecord(
         request_id=req.id, parent_id=previous.id if previous else None, kind=kind, reason=reason.strip(),
         conditions=json.dumps(_conditions(req), ensure_ascii=False),
@@ -253,31 +238,10 @@ def run_draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None =
         pool_size=len(entries), pool_digest=pool_digest(e.id for e in entries),
         exclusion_counts=json.dumps({k: len(v) for k, v in excluded.items()}),
         excluded_ids=json.dumps(excluded), seed=seed, algorithm_version=ALGORITHM_VERSION,
-        need=need, backups=backups, max_per_org=req.max_per_org,
+        need=need, backups=req.backups, max_per_org=req.max_per_org,
         selected=json.dumps(result.selected), backup_ids=json.dumps(result.backups), operator_id=user.id)
     db.session.add(record)
     db.session.flush()
-    position = db.session.scalar(select(func.max(Invitation.position)).where(Invitation.request_id == req.id)) or 0
-    deadline = answer_by(req, now)
-    invited = []
-    for expert_id in result.selected:
-        position += 1
-        invited.append(Invitation(request=req, record_id=record.id, expert_id=expert_id, position=position,
-                                  role="selected", status="invited", invited_at=now, deadline=deadline))
-    for expert_id in result.backups:
-        position += 1
-        db.session.add(Invitation(request_id=req.id, record_id=record.id, expert_id=expert_id, position=position,
-                                  role="backup", status="waiting"))
-    db.session.add_all(invited)
-    if kind == "initial":
-        req.status = "drawn"
-    db.session.flush()  # one flush for all the invitations: the emails need their ids
-    # The accounts of the invited in one query: the email needs the account, not the whole record.
-    accounts = dict(db.session.execute(select(Expert.id, User).join(User, Expert.user_id == User.id)
-                                       .where(Expert.id.in_(result.selected))).all())
-    for inv in invited:
-        if inv.expert_id in accounts:  # an expert without an account has no address to write to
-            tell_invited(inv, accounts[inv.expert_id])
     audit.record("draw_" + kind, record, user=user, request_id=req.id, pool_size=len(entries),
                  pool_digest=record.pool_digest, seed=seed, selected=result.selected, backups=result.backups,
                  exclusions={k: len(v) for k, v in excluded.items()}, reason=reason.strip())
@@ -308,224 +272,3 @@ def verify(record: DrawRecord) -> Verdict:
     if invited != result.selected + result.backups:
         return Verdict(record.id, False, "邀请名单与抽取结果不一致（有人被增加、删除或调换）")
     return Verdict(record.id, True, "复核一致")
-
-
-def tell_invited(inv: Invitation, account: User | None = None) -> None:
-    """The invitation email, with signed accept and decline links, to the expert's account."""
-    from operations.notify import invitation_link, queue
-    from web.filters import local_dt
-
-    req = inv.request or db.session.get(DrawRequest, inv.request_id)
-    account = account or db.session.get(Expert, inv.expert_id).user
-    if account is None:
-        return
-    queue("invitation", account, title=req.title, place=req.place,
-          start=req.start_at.strftime("%Y-%m-%d %H:%M"), end=req.end_at.strftime("%Y-%m-%d %H:%M"),
-          deadline=local_dt(inv.deadline), accept_url=invitation_link(inv.id, "accept"),
-          decline_url=invitation_link(inv.id, "decline"))
-
-
-def remind_deadlines(now: datetime, within: timedelta = timedelta(hours=24)) -> int:
-    """Once per invitation: a reminder when less than a day is left to answer."""
-    from operations.notify import invitation_link, queue
-    from web.filters import local_dt
-
-    count = 0
-    due = db.session.scalars(select(Invitation).where(Invitation.status == "invited",
-                                                      Invitation.deadline > now, Invitation.deadline <= now + within))
-    for inv in due:
-        expert = db.session.get(Expert, inv.expert_id)
-        if expert.user is None:
-            continue
-        if inv.reminded_at is not None:
-            continue
-        inv.reminded_at = now
-        req = inv.request
-        queue("deadline_reminder", expert.user, title=req.title, place=req.place,
-              start=req.start_at.strftime("%Y-%m-%d %H:%M"), deadline=local_dt(inv.deadline),
-              accept_url=invitation_link(inv.id, "accept"), decline_url=invitation_link(inv.id, "decline"))
-        count += 1
-    return count
-
-
-def answer_by(req: DrawRequest, now: datetime) -> datetime:
-    """The answer deadline (UTC): the request's hours, but never after the activity starts (Beijing time)."""
-    start = req.start_at.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-    return max(min(now + timedelta(hours=req.response_hours), start), now + timedelta(hours=1))
-
-
-def late_conflicts(inv: Invitation) -> list[str]:
-    """Exclusions that arose after the draw (a new engagement, leave, exit...), the draw itself aside."""
-    candidate = next(iter(candidates_for(inv.request, [inv.expert])))
-    return [r for r in exclusions(candidate, activity_of(inv.request)) if r != "already_drawn"]
-
-
-def invite_next_backup(req: DrawRequest, now: datetime) -> Invitation | None:
-    """The next waiting backup free to come, in order, is invited; None when backups are used up.
-
-    A backup who has since become unavailable (engaged elsewhere, on leave, exited...) is
-    skipped with the reason recorded, never invited into a conflict."""
-    if open_places(req) == 0:
-        return None
-    while True:
-        nxt = db.session.scalar(select(Invitation).where(Invitation.request_id == req.id,
-                                                         Invitation.status == "waiting")
-                                .order_by(Invitation.position).limit(1))
-        if nxt is None:
-            return None
-        reasons = late_conflicts(nxt)
-        if not reasons:
-            break
-        nxt.status, nxt.responded_at = "conflict", now
-        nxt.decline_reason = "启用时不可用：" + "；".join(EXCLUSION_REASONS[r] for r in reasons)
-        audit.record("invitation_skipped", nxt, username="system", request_id=req.id, expert_id=nxt.expert_id,
-                     reasons=reasons)
-        db.session.flush()
-    nxt.status, nxt.invited_at = "invited", now
-    nxt.deadline = answer_by(req, now)
-    audit.record("invitation_next", nxt, username="system", request_id=req.id, expert_id=nxt.expert_id)
-    tell_invited(nxt)
-    return nxt
-
-
-def withdraw_expert(expert_id: int, reason: str, now: datetime | None = None) -> int:
-    """An expert leaving the library gives up every engagement for activities not yet begun.
-
-    Their invitations (waiting, invited or accepted) are cancelled with the reason and, where
-    they held a place, the next backup is called. Past activities keep their record."""
-    now = now or utcnow()
-    local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
-    invitations = db.session.scalars(
-        select(Invitation).join(DrawRequest, Invitation.request_id == DrawRequest.id)
-        .where(Invitation.expert_id == expert_id, Invitation.status.in_(("waiting",) + ENGAGING),
-               DrawRequest.start_at > local)).all()
-    for inv in invitations:
-        held_place = inv.status in ENGAGING
-        inv.status, inv.responded_at, inv.decline_reason = "cancelled", now, reason
-        audit.record("invitation_cancelled", inv, username="system", request_id=inv.request_id,
-                     expert_id=expert_id, reason=reason)
-        db.session.flush()
-        if held_place:
-            invite_next_backup(inv.request, now)
-    return len(invitations)
-
-
-def respond(inv: Invitation, accept: bool, user, reason: str = "", now: datetime | None = None,
-            via: str = "portal") -> str:
-    """The expert accepts or declines (on /me/ or by the emailed link: `via`); conflicts are checked again."""
-    now = now or utcnow()
-    if inv.status != "invited":
-        raise InvalidInput("该邀请当前不能答复")
-    if inv.deadline and now > inv.deadline:
-        raise InvalidInput("已超过答复期限")
-    req = inv.request
-    if accept:
-        reasons = late_conflicts(inv)
-        new = "conflict" if reasons else "accepted"
-        reason = "；".join(EXCLUSION_REASONS[r] for r in reasons)
-    else:
-        if not reason.strip():
-            raise InvalidInput("请填写不能参加的原因")
-        new = "declined"
-    result = db.session.execute(update(Invitation).where(Invitation.id == inv.id, Invitation.status == "invited")
-                                .values(status=new, responded_at=now, decline_reason=reason.strip())
-                                .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise InvalidInput("该邀请已答复")
-    db.session.refresh(inv)
-    audit.record("invitation_" + new, inv, user=user, request_id=req.id, reason=reason.strip(), via=via)
-    if new != "accepted":
-        invite_next_backup(req, now)
-    return new
-
-
-def expire_invitations(now: datetime) -> int:
-    """The daily job's part: unanswered past the deadline → expired, next backup invited."""
-    late = db.session.scalars(select(Invitation).where(Invitation.status == "invited",
-                                                       Invitation.deadline < now)).all()
-    for inv in late:
-        inv.status = "expired"
-        audit.record("invitation_expired", inv, username="system", request_id=inv.request_id)
-        db.session.flush()
-        invite_next_backup(inv.request, now)
-    return len(late)
-
-
-def record_attendance(inv: Invitation, user, *, attendance: str, reason: str = "", rating: int | None = None,
-                      comments: str = "", fee=None) -> None:
-    """After the activity the usage unit records attendance, a rating, comments and the fee."""
-    if inv.status != "accepted":
-        raise InvalidInput("只能为已接受邀请的专家记录出席情况")
-    if local_now() < inv.request.end_at:
-        raise InvalidInput("活动结束后方可记录出席情况")
-    if attendance not in ATTENDANCE:
-        raise InvalidInput("请选择出席情况")
-    if attendance == "absent_excused" and not reason.strip():
-        raise InvalidInput("请填写缺席理由")
-    from rules.feedback import parse_fee, parse_rating
-
-    # Whoever calls, the values must fit the rules and the column (the form checks them first).
-    rating = parse_rating(None if rating is None else str(rating))
-    fee = parse_fee(None if fee is None else str(fee))
-    inv.attendance, inv.absence_reason, inv.rating = attendance, reason.strip(), rating
-    inv.comments, inv.fee = comments.strip(), fee
-    audit.record("attendance", inv, user=user, attendance=attendance, rating=rating, fee=str(fee))
-
-
-def flagged_for_exit() -> list[tuple[int, int]]:
-    """(expert id, count) for experts absent twice without reason after accepting (rules §8)."""
-    return db.session.execute(
-        select(Invitation.expert_id, func.count()).where(Invitation.attendance == "absent_unexcused")
-        .group_by(Invitation.expert_id).having(func.count() >= 2)).all()
-
-
-def _move(req: DrawRequest, old: str, new: str, user, action: str, **detail) -> None:
-    """Compare-and-set on the request's status, audited."""
-    result = db.session.execute(update(DrawRequest).where(DrawRequest.id == req.id, DrawRequest.status == old)
-                                .values(status=new, **{k: v for k, v in detail.items() if k in
-                                                       ("decision_reason", "decided_by_id", "decided_at",
-                                                        "released_at")})
-                                .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise InvalidInput("该申请状态已变化，请刷新页面")
-    db.session.refresh(req)
-    audit.record("request_" + action, req, user=user, from_status=old, to_status=new,
-                 reason=detail.get("decision_reason", ""))
-
-
-def submit_request(req: DrawRequest, user) -> None:
-    if req.status != "draft":
-        raise InvalidInput("只有草稿可以提交")
-    if req.organization_id != user.organization_id:
-        raise InvalidInput("只能提交本单位的申请")
-    _move(req, "draft", "submitted", user, "submit")
-
-
-def decide_request(req: DrawRequest, user, approve: bool, reason: str = "") -> None:
-    if not approve and not reason.strip():
-        raise InvalidInput("请填写不予批准的理由")
-    _move(req, "submitted", "approved" if approve else "rejected", user, "approve" if approve else "reject",
-          decision_reason=reason.strip(), decided_by_id=user.id, decided_at=utcnow())
-
-
-def release(req: DrawRequest, user) -> None:
-    """The bureau releases the names to the usage unit (sealed until then)."""
-    _move(req, "drawn", "released", user, "release", released_at=utcnow())
-
-
-def decide_special(special, user, approve: bool) -> None:
-    """The bureau approves or refuses a proposed special invited expert."""
-    if special.status != "proposed":
-        raise InvalidInput("该特邀专家建议已处理")
-    special.status = "approved" if approve else "rejected"
-    special.decided_by_id, special.decided_at = user.id, utcnow()
-    audit.record("special_expert_" + special.status, special, user=user, request_id=special.request_id,
-                 name=special.name)
-
-
-def spot_check(inv: Invitation, user, note: str) -> None:
-    """The bureau's spot-check evaluation of an expert's performance (rules §14)."""
-    if not note.strip():
-        raise InvalidInput("请填写抽查评价")
-    inv.spot_check = note.strip()
-    audit.record("spot_check", inv, user=user, request_id=inv.request_id, note=note.strip())

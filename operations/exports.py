@@ -1,18 +1,16 @@
-"""Turning records into downloads: plain values for exports/, an audit entry, a response."""
+"""Turning records into workbooks: plain values for exports/, and an audit entry for each export.
+
+Each function returns the workbook and its file name; the view sends it and commits.
+"""
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Response
+from flask_babel import format_datetime
 
 from exports.expert_form import ExpertFormData, expert_form_xlsx
 from models import Expert, db, utcnow
 from operations import audit
 from rules.eligibility import TITLE_LEVELS
 from rules.idcard import ID_TYPES
-from web.filters import local_dt
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def expert_form_data(expert: Expert, user) -> ExpertFormData:
@@ -38,27 +36,15 @@ def expert_form_data(expert: Expert, user) -> ExpertFormData:
         title_name=expert.title_name or "",
         title_issued_on=expert.title_issued_on.strftime("%Y年%m月%d日") if expert.title_issued_on else "",
         title_certificate=f"已上传：{expert.title_certificate.original_name}" if expert.title_certificate else "未上传",
-        exported_by=user.name, exported_at=local_dt(utcnow()),
+        exported_by=user.name, exported_at=format_datetime(utcnow()),
     )
 
 
-def xlsx_response(data: bytes, filename: str) -> Response:
-    """A download with the Chinese name (RFC 5987) and an ASCII fallback."""
-    ascii_name = filename.encode("ascii", "ignore").decode() or "export.xlsx"
-    if ascii_name.startswith(("_", ".")) or ascii_name == ".xlsx":
-        ascii_name = "export" + ascii_name
-    response = Response(data, mimetype=XLSX)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
-    return response
-
-
-def expert_form_response(expert: Expert, user) -> Response:
+def expert_form_export(expert: Expert, user) -> tuple[bytes, str]:
     """The 专家信息表 of one expert, audited."""
     data = expert_form_xlsx(expert_form_data(expert, user))
     audit.record("export_expert_form", expert, user=user, rows=1)
-    db.session.commit()
-    return xlsx_response(data, f"专家信息表_{expert.name}.xlsx")
+    return data, f"专家信息表_{expert.name}.xlsx"
 
 
 def draw_sheet_data(req, user, *, masked_mobiles: bool):
@@ -69,9 +55,11 @@ def draw_sheet_data(req, user, *, masked_mobiles: bool):
 
     from exports.draw_sheets import DrawExpertRow, DrawSheetData
     from models import Invitation
-    from models.draws import ACTIVITY_TYPES, ATTENDANCE
     from operations.draws import verify
     from rules.conflicts import EXCLUSION_REASONS
+    from rules.draw_requests import ACTIVITY_TYPES, ATTENDANCE, REGIONS
+    from rules.eligibility import EXPERT_TYPES
+    from rules.invitations import ROLES
     from rules.masking import mask_mobile
 
     records = list(req.records)
@@ -79,7 +67,7 @@ def draw_sheet_data(req, user, *, masked_mobiles: bool):
     lines = []
     for r in records:
         operator = r.operator.name if r.operator else ""
-        text = f"{local_dt(r.created_at, '%Y-%m-%d %H:%M:%S')} 操作人 {operator}"
+        text = f"{format_datetime(r.created_at, 'long')} 操作人 {operator}"
         if r.kind != "initial":
             text += f"；原因：{r.reason}；候选库 {r.pool_size} 人；种子 {r.seed}"
         lines.append(("首次抽取" if r.kind == "initial" else f"补充抽取 #{r.id}", text))
@@ -98,7 +86,7 @@ def draw_sheet_data(req, user, *, masked_mobiles: bool):
         if inv.absence_reason:
             attendance += f"（{inv.absence_reason}）"
         rows.append(DrawExpertRow(
-            order=inv.position, role={"selected": "抽中", "backup": "备选", "special": "特邀"}[inv.role],
+            order=inv.position, role=ROLES[inv.role],
             name=expert.name, unit=expert.organization.name if expert.organization else "",
             title=f"{TITLE_LEVELS.get(expert.title_level, ('',))[0]} {expert.title_name or ''}".strip(),
             discipline=str(expert.primary_discipline or ""),
@@ -106,25 +94,25 @@ def draw_sheet_data(req, user, *, masked_mobiles: bool):
             response=reply, attendance=attendance, rating=str(inv.rating or "")))
     verdicts = [verify(r) for r in records]
     verification = ("复核一致" if all(v.ok for v in verdicts) else "复核不一致：" + "；".join(
-        f"#{v.record_id} {v.message}" for v in verdicts if not v.ok)) + f"（导出时按存档种子与候选库重新计算，{local_dt(utcnow())}）"
+        f"#{v.record_id} {v.message}" for v in verdicts if not v.ok)) + f"（导出时按存档种子与候选库重新计算，{format_datetime(utcnow())}）"
     conditions = json.loads(first.conditions)
     return DrawSheetData(
         request_no=req.number, activity=req.title, activity_type=ACTIVITY_TYPES.get(req.activity_type, ""),
         time=f"{req.start_at:%Y-%m-%d %H:%M} 至 {req.end_at:%Y-%m-%d %H:%M}", place=req.place,
         usage_unit=req.organization.name,
         conditions=[("学科", "；".join(conditions["disciplines"])),
-                    ("专家类型", {"technical": "技术专家", "financial": "财务专家"}.get(conditions["expert_type"], "不限")),
+                    ("专家类型", EXPERT_TYPES.get(conditions["expert_type"], "不限")),
                     ("最低职称", TITLE_LEVELS[conditions["min_title"]][0]),
-                    ("地域", {"any": "不限", "in": "绍兴市内", "out": "绍兴市外"}[conditions["region"]]),
+                    ("地域", REGIONS[conditions["region"]]),
                     ("年龄", f"{conditions['age_min'] or '不限'}–{conditions['age_max'] or '不限'}周岁"),
                     ("每单位最多", f"{conditions['max_per_org']}人")],
         need=req.need, backups=req.backups, draws=lines, pool_size=first.pool_size, pool_digest=first.pool_digest,
         seed=first.seed, algorithm_version=first.algorithm_version,
         exclusions=[(EXCLUSION_REASONS.get(code, code), n) for code, n in counts.items()],
-        experts=rows, verification=verification, exported_by=user.name, exported_at=local_dt(utcnow()))
+        experts=rows, verification=verification, exported_by=user.name, exported_at=format_datetime(utcnow()))
 
 
-def draw_sheet_response(req, user, kind: str) -> Response:
+def draw_sheet_export(req, user, kind: str) -> tuple[bytes, str]:
     """The result sheet (for the usage unit, after release) or the record form (for the archive), audited."""
     from exports.draw_sheets import draw_record_xlsx, draw_result_xlsx
 
@@ -132,25 +120,17 @@ def draw_sheet_response(req, user, kind: str) -> Response:
     build, name = (draw_result_xlsx, "专家抽取结果") if kind == "result" else (draw_record_xlsx, "专家抽取记录表")
     payload = build(data)
     audit.record("export_draw_" + kind, req, user=user, rows=len(data.experts))
-    db.session.commit()
-    return xlsx_response(payload, f"{name}_{req.number}.xlsx")
+    return payload, f"{name}_{req.number}.xlsx"
 
 
-def leadership_workbook(user, year: int, district: str | None, scope: str, stamp: str) -> tuple[bytes, int]:
-    """The statistics workbook and how many experts it covers; audited with its filter (not committed)."""
+def leadership_workbook(user, year: int, district: str | None, scope: str) -> tuple[bytes, int]:
+    """The statistics workbook and how many experts it covers; audited with its filter."""
     from exports.leadership import LeadershipData, Table, leadership_xlsx
     from operations.statistics import figures, key_figures, tables
 
     f = figures(year, district)
     data = LeadershipData(title=f"绍兴市科技专家库统计报表（{year}年）", key_figures=key_figures(f), scope=scope,
-                          exported_by=user.name, exported_at=stamp, tables=[Table(**t) for t in tables(f, scope)])
+                          exported_by=user.name, exported_at=format_datetime(utcnow()), tables=[Table(**t) for t in tables(f, scope)])
     audit.record("export_leadership", user=user if getattr(user, "id", None) else None,
                  username=user.username, filter=scope, rows=f["in_library"])
     return leadership_xlsx(data), f["in_library"]
-
-
-def leadership_response(user, year: int, district: str | None, scope: str) -> Response:
-    """The statistics workbook as a download for the leader or the bureau."""
-    payload, _rows = leadership_workbook(user, year, district, scope, local_dt(utcnow()))
-    db.session.commit()
-    return xlsx_response(payload, f"专家库统计报表_{year}.xlsx")

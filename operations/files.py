@@ -12,6 +12,9 @@ from werkzeug.datastructures import FileStorage
 
 from models import Expert, ExpertExit, ExpertFile, UploadedFile, db
 from operations import audit
+from rules import InvalidInput
+from rules.admission import may_edit_in_place
+from rules.record import FILE_KINDS, SINGLE_FILE_KINDS
 from rules.uploads import MAX_BYTES, check_upload
 
 
@@ -37,6 +40,30 @@ def store_upload(storage: FileStorage, user) -> UploadedFile:
     db.session.flush()
     audit.record("file_upload", row, user=user, name=row.original_name, size=row.size, sha256=row.sha256)
     return row
+
+
+def attach_to_expert(expert: Expert, kind: str, storage: FileStorage | None, user) -> UploadedFile:
+    """The expert attaches (or replaces) a file of the record, while they may still edit it."""
+    if kind not in FILE_KINDS:
+        raise InvalidInput("未知的材料类别")
+    if not may_edit_in_place(expert.status, user.role):
+        raise InvalidInput("申请已提交，材料不能再更换。")
+    if storage is None:
+        raise InvalidInput("请选择要上传的文件")
+    row = store_upload(storage, user)
+    if kind in SINGLE_FILE_KINDS:
+        setattr(expert, f"{kind}_id", row.id)  # replaces the earlier file
+    else:
+        db.session.add(ExpertFile(expert_id=expert.id, file_id=row.id, kind=kind))
+    return row
+
+
+def files_present(expert: Expert) -> dict[str, bool]:
+    """Which kinds of file the record has (for the completeness check)."""
+    kinds = set(db.session.scalars(select(ExpertFile.kind).where(ExpertFile.expert_id == expert.id)))
+    return {"title_certificate": expert.title_certificate_id is not None,
+            "stamped_form": expert.stamped_form_id is not None,
+            "priority_proof": "priority_proof" in kinds, "provincial_proof": "provincial_proof" in kinds}
 
 
 def expert_of_file(file_id: int) -> Expert | None:

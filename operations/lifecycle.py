@@ -5,9 +5,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 
-from models import Expert, ExpertEvent, ExpertExit, User, db, utcnow
+from models import Expert, ExpertEvent, ExpertExit, ExpertLeave, User, db, utcnow
 from operations import audit
 from rules import InvalidInput
+from rules.admission import IN_LIBRARY
 from rules.eligibility import age_on, MAX_AGE
 from rules.lifecycle import EXIT_REASONS, activity_state, may_reapply, warning_due
 
@@ -31,7 +32,7 @@ def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", f
         raise InvalidInput("请选择出库原因")
     if user is not None and not evidence.strip():
         raise InvalidInput("请填写出库的事实依据")
-    if expert.status not in ("admitted", "dormant"):
+    if expert.status not in IN_LIBRARY:
         raise InvalidInput("只有已入库或休眠的专家可以出库")
     label, allowed = EXIT_REASONS[reason]
     if not _set_status(expert.id, expert.status, "exited", "exit", f"{label}。{evidence.strip()}".rstrip("。") , user):
@@ -42,7 +43,7 @@ def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", f
     db.session.flush()
     audit.record("expert_exit", expert, user=user, username=user.username if user else "system", reason=reason,
                  evidence=evidence.strip(), reapply_allowed=allowed)
-    from operations.draws import withdraw_expert
+    from operations.invitations import withdraw_expert
 
     withdraw_expert(expert.id, f"专家已出库（{label}）", now)
     if expert.user is not None:
@@ -67,6 +68,25 @@ def reapply(expert: Expert, user) -> None:
         admission_route="open", admitted_on=None, publicity_batch_id=None, stamped_form_id=None))
     audit.record("expert_reapply", expert, user=user)
     db.session.refresh(expert)
+
+
+def add_leave(expert: Expert, start: date, end: date, reason: str, user) -> ExpertLeave:
+    """A period the expert cannot take part in reviews; draws skip it."""
+    if end < start:
+        raise InvalidInput("结束日期不能早于开始日期")
+    if expert.status not in IN_LIBRARY:
+        raise InvalidInput("入库后方可登记请假")
+    leave = ExpertLeave(expert_id=expert.id, start_date=start, end_date=end, reason=reason.strip()[:200])
+    db.session.add(leave)
+    audit.record("leave_added", expert, user=user, start=str(start), end=str(end))
+    return leave
+
+
+def remove_leave(expert: Expert, leave: ExpertLeave | None, user) -> None:
+    if leave is None or leave.expert_id != expert.id:
+        raise InvalidInput("找不到要撤销的请假记录，请刷新页面后重试。")
+    db.session.delete(leave)
+    audit.record("leave_removed", expert, user=user, start=str(leave.start_date), end=str(leave.end_date))
 
 
 def wake_on_login(user) -> bool:
@@ -94,7 +114,7 @@ def run_activity_clock(today: date, now: datetime | None = None) -> dict[str, in
     """Mark dormancy and automatic exits for the day; a second run the same day changes nothing."""
     rows = db.session.execute(
         select(Expert.id, Expert.status, User.last_login_at, Expert.admitted_on, Expert.created_at)
-        .outerjoin(User, Expert.user_id == User.id).where(Expert.status.in_(["admitted", "dormant"]))).all()
+        .outerjoin(User, Expert.user_id == User.id).where(Expert.status.in_(IN_LIBRARY))).all()
     counts = {"dormant": 0, "exit": 0, "warned": 0}
     for expert_id, status, last_login, admitted_on, created_at in rows:
         reference = last_active_day(last_login, admitted_on, created_at)
@@ -136,6 +156,6 @@ def _warn(expert_id: int, warning: str, reference: date) -> int:
 def overage_non_priority(today: date) -> list[int]:
     """Admitted experts past 65 周岁 without a priority condition, for the bureau to consider."""
     rows = db.session.execute(select(Expert.id, Expert.birth_date, Expert.birth_month, Expert.priority_categories)
-                              .where(Expert.status.in_(["admitted", "dormant"]))).all()
+                              .where(Expert.status.in_(IN_LIBRARY))).all()
     return [i for i, birth, month, priority in rows
             if not priority and (birth or month) and age_on(birth or month, today) > MAX_AGE]

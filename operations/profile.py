@@ -9,8 +9,9 @@ from sqlalchemy import select
 from models import ChangeRequest, College, Discipline, Expert, Organization, db
 from operations import audit
 from rules import InvalidInput
-from rules.changes import diff, first_change_state
-from rules.idcard import parse_resident_id
+from rules.admission import may_edit_in_place, may_propose_change
+from rules.changes import CHANGE_OPEN, diff, first_change_state
+from rules.record import label_of
 
 # Profile fields and how each is kept in a snapshot: plain JSON values.
 SCALARS = ["name", "id_type", "id_number", "title_level", "position", "mobile", "office_phone", "email",
@@ -18,18 +19,6 @@ SCALARS = ["name", "id_type", "id_number", "title_level", "position", "mobile", 
            "years_in_field", "priority_categories", "provincial_library", "research_keywords", "title_name"]
 DATES = ["birth_month", "title_issued_on"]
 REFERENCES = ["education_id", "degree_id", "organization_id", "college_id", "primary_discipline_id"]
-
-LABELS = {
-    "name": "专家姓名", "id_type": "证件类型", "id_number": "证件号码", "birth_month": "出生年月",
-    "title_level": "职称级别", "position": "职务", "education_id": "学历", "degree_id": "学位",
-    "mobile": "移动电话", "office_phone": "办公电话", "email": "电子邮箱", "bank_name": "开户银行",
-    "bank_account": "银行账号", "organization_id": "工作单位", "college_id": "院系",
-    "expert_type": "专家类型", "basic_condition_declared": "基本条件声明", "equivalent_level": "同等专业技术水平",
-    "years_in_field": "从事本领域年限", "primary_discipline_id": "主学科", "secondary_discipline_ids": "其他学科",
-    "priority_categories": "优先入库条件", "provincial_library": "浙江省科技专家库专家",
-    "research_keywords": "研究方向", "title_name": "职称名称", "title_issued_on": "发证时间",
-}
-
 
 def snapshot(expert: Expert) -> dict:
     """The profile as plain values (ids for references, ISO dates)."""
@@ -49,11 +38,6 @@ def apply_snapshot(expert: Expert, values: dict) -> None:
                 select(Discipline).where(Discipline.id.in_(value or []))))
         else:
             setattr(expert, field, value)
-    if expert.id_type == "resident" and expert.id_number:
-        parsed = parse_resident_id(expert.id_number)
-        expert.birth_date, expert.sex = parsed.birth_date, parsed.sex
-    else:
-        expert.birth_date = None
 
 
 def resolve_organization(name: str, credit_code: str, in_shaoxing: bool, user) -> Organization | None:
@@ -78,13 +62,13 @@ def resolve_organization(name: str, credit_code: str, in_shaoxing: bool, user) -
 
 def save_profile(expert: Expert, values: dict, user) -> ChangeRequest | None:
     """Drafts change in place; an admitted record gets a change request and keeps its values."""
-    if expert.status in ("admitted", "dormant"):
+    if may_propose_change(expert.status, user.role):
         changes = diff(snapshot(expert), values)
         if not changes:
             raise InvalidInput("没有需要变更的内容")
         if db.session.scalar(select(ChangeRequest.id).where(
                 ChangeRequest.expert_id == expert.id,
-                ChangeRequest.status.in_(["pending_unit", "pending_dept", "pending_bureau"]))):
+                ChangeRequest.status.in_(CHANGE_OPEN))):
             raise InvalidInput("您已有一项变更申请在审核中，请待其办结后再提交新的变更")
         request = ChangeRequest(expert_id=expert.id, changes=json.dumps(changes, ensure_ascii=False),
                                 organization_id=values.get("organization_id", expert.organization_id),
@@ -93,7 +77,7 @@ def save_profile(expert: Expert, values: dict, user) -> ChangeRequest | None:
         db.session.flush()
         audit.record("change_request", request, user=user, fields=sorted(changes))
         return request
-    if expert.status not in ("draft", "returned", "invited"):
+    if not may_edit_in_place(expert.status, user.role):
         raise InvalidInput("申请正在审核中，暂不能修改；如需修改请联系审核人员退回")
     changed = sorted(diff(snapshot(expert), values))
     apply_snapshot(expert, values)
@@ -134,5 +118,5 @@ def describe(field: str, value) -> str:
 
 def change_rows(change: ChangeRequest) -> list[tuple[str, str, str]]:
     """(label, old, new) for each changed field."""
-    return [(LABELS.get(f, f), describe(f, old), describe(f, new))
+    return [(label_of(f), describe(f, old), describe(f, new))
             for f, (old, new) in json.loads(change.changes).items()]

@@ -5,17 +5,16 @@ import os
 import tempfile
 from datetime import date
 
-from flask import Response, send_file
+from flask_babel import format_datetime
 from sqlalchemy.orm import aliased
 
 from exports.roster import write_roster
-from models import Discipline, Expert, Organization, ReferenceItem, db, utcnow
-from models.experts import EXPERT_STATUSES
+from models import Discipline, Expert, Organization, ReferenceItem, utcnow
 from operations import audit
+from rules.admission import STATUSES
 from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
 from rules.masking import FULL_NUMBERS, mask_bank_account, mask_id_number, mask_mobile
-from web.filters import local_dt
-
+from rules.record import SEXES
 
 
 def _rows(query, role: str):
@@ -32,11 +31,11 @@ def _rows(query, role: str):
             .outerjoin(org, Expert.organization_id == org.id).outerjoin(district, org.district_id == district.id)
             .outerjoin(discipline, Expert.primary_discipline_id == discipline.id)
             .execution_options(yield_per=2000))
-    sexes, titles = {"M": "男", "F": "女"}, {code: label for code, (label, _rank) in TITLE_LEVELS.items()}
+    titles = {code: label for code, (label, _rank) in TITLE_LEVELS.items()}
     for (name, sex, id_number, birth_month, title_level, title_name, org_id, org_name, district_name, code,
          discipline_name, expert_type, mobile, bank_account, status) in rows:
         yield [
-            name, sexes.get(sex or "", ""),
+            name, SEXES.get(sex or "", ""),
             id_number if "id_number" in full else mask_id_number(id_number),
             birth_month.strftime("%Y-%m") if birth_month else "",
             titles.get(title_level, ""), title_name,
@@ -44,26 +43,17 @@ def _rows(query, role: str):
             f"{code} {discipline_name}" if code else "", EXPERT_TYPES.get(expert_type, ""),
             mobile if "mobile" in full else mask_mobile(mobile),
             bank_account if "bank_account" in full else mask_bank_account(bank_account),
-            EXPERT_STATUSES.get(status, status),
+            STATUSES.get(status, status),
         ]
 
 
-def roster_response(query, user, filter_text: str) -> Response:
-    """Stream the roster to a temporary file, send it, audit who exported what and how many rows."""
-    from operations.exports import XLSX
-    from urllib.parse import quote
+def roster_export(query, user, filter_text: str) -> tuple[str, str]:
+    """Stream the roster to a temporary file and audit who exported what and how many rows.
 
+    Returns the file's path (the caller sends and removes it) and the name to download it under."""
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
-    stamp = local_dt(utcnow())
     count = write_roster(path, _rows(query, user.role), title="绍兴市科技专家库专家名册", filter_text=filter_text,
-                         exported_by=f"{user.name}（{user.role_label}）", exported_at=stamp)
+                         exported_by=f"{user.name}（{user.role_label}）", exported_at=format_datetime(utcnow()))
     audit.record("export_roster", user=user, filter=filter_text, rows=count)
-    db.session.commit()
-    filename = f"专家名册_{date.today():%Y-%m-%d}.xlsx"
-    response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=filename)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"roster_{date.today():%Y-%m-%d}.xlsx\"; filename*=UTF-8''{quote(filename)}")
-    response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
-    return response
-
+    return path, f"专家名册_{date.today():%Y-%m-%d}.xlsx"

@@ -1,33 +1,70 @@
-"""Which rows a user may see: one place, used by every view, count and export."""
+"""Which rows a user may see or act on: one place, used by every view, count, action and export.
+
+Each scope is a WHERE clause; `within` asks the same clause of one row, so a list and an action
+on a row can never disagree about who may reach it.
+"""
 from __future__ import annotations
 
 from sqlalchemy import false, select, true
 
-from models import Expert, Organization
+from models import ChangeRequest, DrawRequest, Expert, Organization, db
 
-WHOLE_LIBRARY = {"bureau", "leader", "supervisor"}
+# Leadership and the supervisor read the library's lists (masked), never a record's own files or actions.
+LIST_READERS = {"leader", "supervisor"}
+
+
+def _under_reviewer(user, column):
+    """`column` (an organization's id) is the reviewer's unit, or one of the units of their department."""
+    if user.role == "unit":
+        return column == user.organization_id
+    return column.in_(select(Organization.id).where(Organization.department_id == user.department_id))
+
+
+def _reviewed_by(user, column):
+    """The bureau: every row; a unit or department reviewer: the rows whose `column` (an organization's
+    id) is under them; anyone else: none."""
+    role = getattr(user, "role", None)
+    if role == "bureau":
+        return true()
+    if role in ("unit", "dept"):
+        return _under_reviewer(user, column)
+    return false()
+
+
+def record_scope(user):
+    """Whose records the user may open and act on: the bureau every one; a reviewer those under their
+    unit or department; an expert their own."""
+    if getattr(user, "role", None) == "expert":
+        return Expert.user_id == user.id
+    return _reviewed_by(user, Expert.organization_id)
 
 
 def expert_scope(user):
-    """A WHERE clause limiting experts to those under the user's unit or department."""
-    role = getattr(user, "role", None)
-    if role in WHOLE_LIBRARY:
-        return true()
-    if role == "unit":
-        return Expert.organization_id == user.organization_id
-    if role == "dept":
-        under = select(Organization.id).where(Organization.department_id == user.department_id)
-        return Expert.organization_id.in_(under)
-    return false()
+    """Experts in the user's lists and counts: their records, or the whole library for its readers."""
+    return true() if getattr(user, "role", None) in LIST_READERS else record_scope(user)
 
 
 def organization_scope(user):
     """Organizations a reviewer may assign an expert to."""
+    return _reviewed_by(user, Organization.id)
+
+
+def change_scope(user):
+    """Change requests reviewed by the user's unit or department (the new unit when the expert moves)."""
+    return _reviewed_by(user, ChangeRequest.organization_id)
+
+
+def request_scope(user):
+    """Draw requests: the usage unit's own; all of them for the bureau and the supervisor."""
     role = getattr(user, "role", None)
-    if role == "bureau":
+    if role in ("bureau", "supervisor"):
         return true()
-    if role == "unit":
-        return Organization.id == user.organization_id
-    if role == "dept":
-        return Organization.department_id == user.department_id
+    if role == "usage":
+        return DrawRequest.organization_id == user.organization_id
     return false()
+
+
+def within(scope, user, row) -> bool:
+    """Whether `row` is inside `scope` for `user` (the same clause the lists use)."""
+    model = type(row)
+    return db.session.scalar(select(model.id).where(model.id == row.id, scope(user))) is not None

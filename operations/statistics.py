@@ -9,11 +9,11 @@ from sqlalchemy.orm import aliased
 
 from models import (Discipline, DrawRecord, DrawRequest, Expert, Invitation, Organization, ReferenceItem, db,
                     utcnow)
-from models.experts import EXPERT_STATUSES
+from rules.admission import IN_LIBRARY
+from rules.admission import STATUSES as EXPERT_STATUSES
 from rules.conflicts import age_band_on
 from rules.eligibility import TITLE_LEVELS
 
-IN_LIBRARY = ("admitted", "dormant")
 AGE_BANDS = ["<40", "40-49", "50-59", "60+"]
 AGE_LABELS = {"<40": "40岁以下", "40-49": "40–49岁", "50-59": "50–59岁", "60+": "60岁及以上", None: "未知"}
 

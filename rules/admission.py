@@ -14,6 +14,21 @@ STATES: dict[str, str] = {
     "admitted": "已入库",
 }
 
+# Every status of an expert's record: the admission path above, then the lifecycle after it.
+STATUSES: dict[str, str] = {**STATES, "dormant": "休眠", "exited": "已出库"}
+
+# In the library: drawn from (when active), counted in the statistics, and changed only by change requests (§7).
+IN_LIBRARY = ("admitted", "dormant")
+
+# Who may correct a record in place, and at which statuses. After admission an edit is a change
+# request instead (§7); while a reviewer holds an application, the expert waits.
+EDIT_IN_PLACE: dict[str, frozenset[str]] = {
+    "expert": frozenset({"draft", "returned", "invited"}),
+    "unit": frozenset({"pending_unit"}),
+    "dept": frozenset({"pending_dept"}),
+    "bureau": frozenset(STATUSES) - {"exited"},
+}
+
 ACTIONS: dict[str, str] = {
     "submit": "提交",
     "endorse": "推荐",
@@ -67,6 +82,10 @@ TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     ("provincial", "pending_bureau", "return", "bureau"): "returned",
     ("provincial", "pending_bureau", "reject", "bureau"): "rejected",
 }
+
+# The decisions a reviewer takes on the review page (the others belong to the expert, the public,
+# a bulk action or the daily job).
+REVIEW_DECISIONS = ("endorse", "return", "reject", "publicize", "confirm")
 
 REASON_REQUIRED = {"return", "reject", "object"}
 _REASON_MESSAGES = {
@@ -135,3 +154,27 @@ def require_reason(action: str, reason: str | None) -> str:
     if action in REASON_REQUIRED and not text:
         raise InvalidInput(_REASON_MESSAGES[action])
     return text
+
+
+def may_edit_in_place(status: str, role: str) -> bool:
+    """Whether `role` may change the record itself at `status` (else it is read-only or a change request)."""
+    return status in EDIT_IN_PLACE.get(role, frozenset())
+
+
+def may_propose_change(status: str, role: str) -> bool:
+    """An expert in the library changes their record by a request that is reviewed first (§7)."""
+    return role == "expert" and status in IN_LIBRARY
+
+
+def may_ever(role: str, action: str) -> bool:
+    """Whether `role` takes `action` on some route and status, standing in where the rules let it."""
+    actors = set(actors_for(role)) | set(actors_for(role, bureau_is_department=True, bureau_is_unit=True))
+    return any(key[2] == action and key[3] in actors for key in TRANSITIONS)
+
+
+def route_for(current_route: str, provincial_library: bool) -> str:
+    """The path an application takes when submitted: an invited expert stays on the bureau's own route;
+    a provincial-library expert enters on the bureau's check of their proof (§5); everyone else is open."""
+    if current_route == "invitation":
+        return "invitation"
+    return "provincial" if provincial_library else "open"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rules import InvalidInput
+from rules.admission import actors_for
 
 CHANGE_STATES = {
     "pending_unit": "待单位审核",
@@ -10,6 +11,8 @@ CHANGE_STATES = {
     "approved": "已生效",
     "rejected": "未通过",
 }
+# Still waiting for a decision: an expert has at most one of these at a time.
+CHANGE_OPEN = ("pending_unit", "pending_dept", "pending_bureau")
 CHANGE_ACTIONS = {"endorse": "推荐", "approve": "批准生效", "reject": "不予通过"}
 
 # (state, action, actor) → new state
@@ -32,14 +35,17 @@ def change_next_state(state: str, action: str, role: str, *, bureau_is_departmen
     """The state a change request reaches, or InvalidInput naming why not."""
     if state not in CHANGE_STATES or action not in CHANGE_ACTIONS:
         raise InvalidInput("未知的状态或操作")
-    actors = [role]
-    if bureau_is_department:
-        actors = ["bureau", "dept"] if role == "bureau" else ([] if role == "dept" else [role])
-    for actor in actors:
+    for actor in actors_for(role, bureau_is_department=bureau_is_department):
         target = CHANGE_TRANSITIONS.get((state, action, actor))
         if target:
             return target
     raise InvalidInput(f"变更申请当前为“{CHANGE_STATES[state]}”，您无权执行“{CHANGE_ACTIONS[action]}”")
+
+
+def allowed_change_actions(state: str, role: str, *, bureau_is_department: bool = False) -> list[str]:
+    """What `role` may decide on a change request in `state`, standing in as admission does (§7)."""
+    actors = actors_for(role, bureau_is_department=bureau_is_department)
+    return [a for a in CHANGE_ACTIONS if any((state, a, x) in CHANGE_TRANSITIONS for x in actors)]
 
 
 def diff(old: dict, new: dict) -> dict[str, tuple]:

@@ -1,12 +1,11 @@
 """What an application must contain before it can be submitted."""
 from __future__ import annotations
 
-REQUIRED_FIELDS = {
-    "name": "专家姓名", "id_type": "证件类型", "id_number": "证件号码", "birth_month": "出生年月",
-    "title_level": "职称级别", "education": "学历", "mobile": "移动电话", "email": "电子邮箱",
-    "organization": "工作单位", "expert_type": "专家类型", "years_in_field": "从事本领域年限",
-    "primary_discipline": "学科分类（主学科）",
-}
+from rules.record import LABELS
+
+REQUIRED_FIELDS = {field: LABELS[field] for field in (
+    "name", "id_type", "id_number", "birth_month", "title_level", "education", "mobile", "email",
+    "organization", "expert_type", "years_in_field", "primary_discipline")}
 
 
 def missing_for_submission(values: dict, *, route: str, files: dict) -> list[str]:
@@ -17,7 +16,7 @@ def missing_for_submission(values: dict, *, route: str, files: dict) -> list[str
     missing = [label for field, label in REQUIRED_FIELDS.items() if values.get(field) in (None, "", [])]
     has_title = values.get("title_level") not in (None, "", "none")
     if has_title and not values.get("title_name"):
-        missing.append("职称名称")
+        missing.append(LABELS["title_name"])
     if has_title and not files.get("title_certificate"):
         missing.append("职称证书（上传）")
     if values.get("priority_categories") and not files.get("priority_proof"):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from models import (DrawRequest, Invitation, Organization, ProjectMember, RequestAvoidance, SpecialExpert, User,
                     db, local_now)
-from operations import draws
+from operations import draw_requests, invitations
 
 # (title, state to reach, days from now, disciplines)
 PLAN = [
@@ -50,35 +50,35 @@ def load_demo_draws(users: dict[str, User]) -> int:
         db.session.flush()
         if goal == "draft":
             continue
-        draws.submit_request(req, usage)
+        draw_requests.submit_request(req, usage)
         if goal == "submitted":
             continue
-        draws.decide_request(req, bureau, goal != "rejected", "" if goal != "rejected" else "申请事项不属于科技评审范围")
+        draw_requests.decide_request(req, bureau, goal != "rejected", "" if goal != "rejected" else "申请事项不属于科技评审范围")
         if goal in ("approved", "rejected"):
             continue
-        draws.run_draw(req, bureau, now=start - timedelta(days=3))
+        draw_requests.draw(req, bureau, now=start - timedelta(days=3))
         invited = db.session.scalars(select(Invitation).where(Invitation.request_id == req.id,
                                                               Invitation.status == "invited")
                                      .order_by(Invitation.position)).all()
         now = start - timedelta(days=3)
         for n, inv in enumerate(invited):
             if n == 0 and goal != "drawn":
-                draws.respond(inv, False, None, "当天已有门诊安排", now=now)
+                invitations.respond(inv, False, None, "当天已有门诊安排", now=now)
             elif goal != "drawn" or n < 2:
-                draws.respond(inv, True, None, now=now)
+                invitations.respond(inv, True, None, now=now)
         for inv in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id,
                                                                Invitation.status == "invited")):
             if goal != "drawn":
-                draws.respond(inv, True, None, now=now)
+                invitations.respond(inv, True, None, now=now)
         if goal == "drawn":
             continue
-        draws.release(req, bureau)
+        draw_requests.release(req, bureau)
         if goal == "feedback":
             accepted = db.session.scalars(select(Invitation).where(Invitation.request_id == req.id,
                                                                    Invitation.status == "accepted")).all()
             for n, inv in enumerate(accepted):
                 attendance = "absent_unexcused" if n == len(accepted) - 1 else "attended"
-                draws.record_attendance(inv, usage, attendance=attendance, rating=None if n == len(accepted) - 1 else 4 + n % 2,
+                draw_requests.record_attendance(inv, usage, attendance=attendance, rating=None if n == len(accepted) - 1 else 4 + n % 2,
                                         comments="评审意见客观、专业" if attendance == "attended" else "", fee=800 if attendance == "attended" else 0)
     db.session.flush()
     return len(PLAN)

@@ -153,3 +153,56 @@ def browser(clean_app):
 @pytest.fixture
 def demo_browser(demo_app):
     return Browser(demo_app.test_client())
+
+
+# Sessions of the demo's people, and the steps they take over HTTP. ------------------------------------------
+
+def staff(app, username: str) -> Browser:
+    b = Browser(app.test_client())
+    assert b.login(username).status_code == 302
+    return b
+
+
+def register(app, username="newexpert") -> Browser:
+    b = Browser(app.test_client())
+    token = b.token("/register")
+    response = b.client.post("/register", data={
+        "username": username, "name": "新申请专家", "mobile": "13905759876", "email": "new@example.cn",
+        "password": "Expert2026", "password2": "Expert2026", "csrf_token": token})
+    assert response.status_code == 302
+    return b
+
+
+def review(browser: Browser, expert_id: int, decision: str, reason: str = "", override: str = ""):
+    return browser.post(f"/admin/expert/review/?id={expert_id}",
+                        {"decision": decision, "reason": reason, "override": override})
+
+
+def submitted_application(app, username="newexpert") -> tuple[Browser, int]:
+    """Register, fill, upload both files, submit: returns the expert's browser and id."""
+    from tests.factories import PDF, expert_where, profile_form, resident_id, upload
+
+    b = register(app, username)
+    assert b.post("/me/profile", profile_form(app, id_number=resident_id("19780315"))).status_code == 302
+    for kind in ("title_certificate", "stamped_form"):
+        b.post(f"/me/upload/{kind}", {"file": upload(PDF, f"{kind}.pdf")}, content_type="multipart/form-data")
+    response = b.post("/me/submit", {})
+    assert response.status_code == 302
+    expert = expert_where(app, email="new@example.cn")
+    assert expert.status == "pending_unit", b.get("/me/").get_data(as_text=True)
+    return b, expert.id
+
+
+def field_error(page: str, field: str) -> str:
+    """The error text Flask-Admin shows under a field."""
+    from html import unescape
+
+    match = re.search(rf'id="{field}".*?<div class="invalid-feedback">\s*<ul[^>]*>\s*<li>(.*?)</li>', page, re.S)
+    assert match, f"no error shown at {field}"
+    return unescape(match.group(1))
+
+
+def request_step(browser: Browser, step: str, req_id: int, data: dict | None = None, **kw):
+    """One step on a draw request's page (submit, approve, reject, draw, supplement, release, special,
+    spot-check, attendance), posted as its form does."""
+    return browser.post(f"/admin/drawrequest/{step}/?id={req_id}", data or {}, **kw)

@@ -64,3 +64,51 @@ def add_user(username: str, role: str, *, org_name: str | None = None, dept_name
 
 def upload(content: bytes = PDF, name: str = "证书.pdf"):
     return (io.BytesIO(content), name)
+
+
+def expert_where(app, **where) -> Expert:
+    """The first expert with these column values, detached from the session."""
+    with app.app_context():
+        query = select(Expert)
+        for key, value in where.items():
+            query = query.where(getattr(Expert, key) == value)
+        expert = db.session.scalar(query)
+        db.session.expunge_all()
+        return expert
+
+
+def profile_form(app, **changes) -> dict:
+    with app.app_context():
+        education = db.session.scalar(select(ReferenceItem.id).where(ReferenceItem.code == "doctoral"))
+        discipline = db.session.scalar(select(Discipline.id).where(Discipline.code == "54020"))
+    data = {
+        "name": "新申请专家", "id_type": "resident", "id_number": resident_id("19780315"),
+        "birth_month": "1978-03", "title_level": "senior", "position": "总工程师",
+        "education": str(education), "degree": "", "mobile": "13905759876", "office_phone": "0575-85001234",
+        "email": "new@example.cn", "bank_name": "绍兴银行", "bank_account": "6222020000111122223",
+        "organization_name": "绍兴越州纺织科技有限公司", "new_org_credit_code": "", "college": "",
+        "expert_type": "technical", "basic_condition_declared": "y", "years_in_field": "18",
+        "primary_discipline": str(discipline), "research_keywords": "功能纺织品",
+        "title_name": "正高级工程师", "title_issued_on": "2016-05-01",
+    }
+    data.update(changes)
+    return data
+
+
+def request_form(start, **changes) -> dict:
+    """A usage unit's draw request form, one project member and one declared avoidance."""
+    from datetime import timedelta
+
+    uni = "绍兴文理学院"
+    data = {
+        "title": "测试项目评审会", "activity_type": "review",
+        "start_at": start.strftime("%Y-%m-%dT%H:%M"), "end_at": (start + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "市科技局会议室", "need": "3", "backups": "2", "response_hours": "48",
+        "discipline_codes": "540", "expert_type": "", "min_title": "associate", "region": "any",
+        "age_min": "", "age_max": "",
+        "members-0-project": "功能纺织品关键技术", "members-0-name": "陈立新", "members-0-is_leader": "y",
+        "members-0-unit_name": uni, "members-0-college": "纺织科学与工程学院",
+        "avoidances-0-kind": "unit", "avoidances-0-name": "绍兴鉴湖新材料股份有限公司", "avoidances-0-reason": "合作单位",
+    }
+    data.update(changes)
+    return data

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
 
 from models import AuditEntry, Discipline, Expert, Organization, ReferenceItem, User, db
 from rules.idcard import resident_id_check_char
+from tests.conftest import field_error
 
 
 def valid_id(body17: str = "33060219750612001") -> str:
@@ -41,13 +41,6 @@ def _count(app, **where) -> int:
         for key, value in where.items():
             query = query.where(getattr(Expert, key) == value)
         return db.session.scalar(query)
-
-
-def _field_error(page: str, field: str) -> str:
-    """The error text Flask-Admin shows under a field."""
-    match = re.search(rf'id="{field}".*?<div class="invalid-feedback">\s*<ul[^>]*>\s*<li>(.*?)</li>', page, re.S)
-    assert match, f"no error shown at {field}"
-    return unescape(match.group(1))
 
 
 def test_bureau_creates_a_valid_expert_and_it_is_audited(demo_app, demo_browser):
@@ -86,7 +79,7 @@ def test_bad_input_gets_a_chinese_message_at_the_field_and_nothing_is_saved(
     data = _form(demo_app, **{field: value})
     page = demo_browser.post("/admin/expert/new/", data).get_data(as_text=True)
     error_field = "id_number" if field == "birth_month" else field
-    assert message in _field_error(page, error_field)
+    assert message in field_error(page, error_field)
     # What the user typed is still in the form.
     assert 'value="测试专家"' in page or field == "name"
     assert 'value="13905751234"' in page or field == "mobile"
@@ -99,7 +92,7 @@ def test_an_id_number_already_registered_is_refused(demo_app, demo_browser):
         taken = db.session.scalar(select(Expert).where(Expert.id_type == "resident").limit(1))
         number, month = taken.id_number, taken.birth_month.strftime("%Y-%m")
     page = demo_browser.post("/admin/expert/new/", _form(demo_app, id_number=number, birth_month=month)).get_data(as_text=True)
-    assert "已登记" in _field_error(page, "id_number")
+    assert "已登记" in field_error(page, "id_number")
 
 
 def test_college_must_belong_to_the_chosen_unit(demo_app, demo_browser):
@@ -107,7 +100,7 @@ def test_college_must_belong_to_the_chosen_unit(demo_app, demo_browser):
     with demo_app.app_context():
         college = db.session.scalar(select(Organization).where(Organization.name == "浙江大学")).colleges[0]
     page = demo_browser.post("/admin/expert/new/", _form(demo_app, college=str(college.id))).get_data(as_text=True)
-    assert "不属于" in _field_error(page, "college")
+    assert "不属于" in field_error(page, "college")
 
 
 # Row scoping: the unit reviewer of 绍兴越州纺织 and the department reviewer of 柯桥区科技局.

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from models import ManagingDepartment, Organization, ReferenceItem, User, db
 from rules.credit_code import credit_code_check_char
-from tests.test_admin_experts import _field_error
+from tests.conftest import field_error
 
 
 def _code(body17="91330603MA2BC1234"):
@@ -42,7 +42,7 @@ def test_bureau_adds_an_organization(demo_app, demo_browser):
 def test_a_bad_credit_code_is_refused_at_the_field(demo_app, demo_browser, code, message):
     demo_browser.login("bureau")
     page = demo_browser.post("/admin/organization/new/", _org_form(demo_app, credit_code=code)).get_data(as_text=True)
-    assert message in _field_error(page, "credit_code")
+    assert message in field_error(page, "credit_code")
     assert 'value="绍兴测试新材料有限公司"' in page
     with demo_app.app_context():
         assert db.session.scalar(select(func.count()).where(Organization.name == "绍兴测试新材料有限公司")) == 0
@@ -53,7 +53,7 @@ def test_a_credit_code_already_registered_is_refused(demo_app, demo_browser):
     with demo_app.app_context():
         taken = db.session.scalar(select(Organization.credit_code).limit(1))
     page = demo_browser.post("/admin/organization/new/", _org_form(demo_app, credit_code=taken)).get_data(as_text=True)
-    assert "已登记" in _field_error(page, "credit_code")
+    assert "已经存在" in field_error(page, "credit_code")  # Flask-Admin's Unique, in its own Chinese
 
 
 def _user_form(app, **changes):
@@ -92,7 +92,7 @@ def test_bureau_creates_an_account_that_can_log_in(demo_app, demo_browser):
 def test_account_rules_are_enforced_at_the_field(demo_app, demo_browser, changes, field, message):
     demo_browser.login("bureau")
     page = demo_browser.post("/admin/user/new/", _user_form(demo_app, **changes)).get_data(as_text=True)
-    assert message in _field_error(page, field)
+    assert message in field_error(page, field)
     with demo_app.app_context():
         assert db.session.scalar(select(func.count()).where(User.name == "医院审核员")) == 0
 

@@ -6,83 +6,21 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEntry, Discipline, Expert, ExpertEvent, Objection, ReferenceItem, db
-from tests.conftest import Browser
-from tests.factories import PDF, add_user, make_expert, org, resident_id, upload, user
-
-
-def _expert(app, **where) -> Expert:
-    with app.app_context():
-        query = select(Expert)
-        for key, value in where.items():
-            query = query.where(getattr(Expert, key) == value)
-        expert = db.session.scalar(query)
-        db.session.expunge_all()
-        return expert
-
-
-def profile_form(app, **changes) -> dict:
-    with app.app_context():
-        education = db.session.scalar(select(ReferenceItem.id).where(ReferenceItem.code == "doctoral"))
-        discipline = db.session.scalar(select(Discipline.id).where(Discipline.code == "54020"))
-    data = {
-        "name": "新申请专家", "id_type": "resident", "id_number": resident_id("19780315"),
-        "birth_month": "1978-03", "title_level": "senior", "position": "总工程师",
-        "education": str(education), "degree": "", "mobile": "13905759876", "office_phone": "0575-85001234",
-        "email": "new@example.cn", "bank_name": "绍兴银行", "bank_account": "6222020000111122223",
-        "organization_name": "绍兴越州纺织科技有限公司", "new_org_credit_code": "", "college": "",
-        "expert_type": "technical", "basic_condition_declared": "y", "years_in_field": "18",
-        "primary_discipline": str(discipline), "research_keywords": "功能纺织品",
-        "title_name": "正高级工程师", "title_issued_on": "2016-05-01",
-    }
-    data.update(changes)
-    return data
-
-
-def register(app, username="newexpert") -> Browser:
-    b = Browser(app.test_client())
-    token = b.token("/register")
-    response = b.client.post("/register", data={
-        "username": username, "name": "新申请专家", "mobile": "13905759876", "email": "new@example.cn",
-        "password": "Expert2026", "password2": "Expert2026", "csrf_token": token})
-    assert response.status_code == 302
-    return b
-
-
-def review(browser: Browser, expert_id: int, decision: str, reason: str = "", override: str = ""):
-    return browser.post(f"/admin/expert/review/?id={expert_id}",
-                        {"decision": decision, "reason": reason, "override": override})
-
-
-def staff(app, username: str) -> Browser:
-    b = Browser(app.test_client())
-    assert b.login(username).status_code == 302
-    return b
-
-
-def submitted_application(app, username="newexpert") -> tuple[Browser, int]:
-    """Register, fill, upload both files, submit: returns the expert's browser and id."""
-    b = register(app, username)
-    assert b.post("/me/profile", profile_form(app, id_number=resident_id("19780315"))).status_code == 302
-    for kind in ("title_certificate", "stamped_form"):
-        b.post(f"/me/upload/{kind}", {"file": upload(PDF, f"{kind}.pdf")}, content_type="multipart/form-data")
-    response = b.post("/me/submit", {})
-    assert response.status_code == 302
-    expert = _expert(app, email="new@example.cn")
-    assert expert.status == "pending_unit", b.get("/me/").get_data(as_text=True)
-    return b, expert.id
+from models import AuditEntry, Expert, ExpertEvent, Objection, db
+from tests.conftest import Browser, register, review, staff, submitted_application
+from tests.factories import PDF, add_user, expert_where, make_expert, org, profile_form, upload, user
 
 
 def test_the_whole_open_admission_path(demo_app):
     b = register(demo_app)
     # A half-filled profile saves as a draft.
     assert b.post("/me/profile", profile_form(demo_app, id_number="", title_name="")).status_code == 302
-    assert _expert(demo_app, email="new@example.cn").status == "draft"
+    assert expert_where(demo_app, email="new@example.cn").status == "draft"
     page = b.get("/me/").get_data(as_text=True)
     assert "还缺少" in page and "证件号码" in page
     # Submitting too early is refused with what is missing.
     b.post("/me/submit", {})
-    assert _expert(demo_app, email="new@example.cn").status == "draft"
+    assert expert_where(demo_app, email="new@example.cn").status == "draft"
     # Complete it, upload, export the form.
     assert b.post("/me/profile", profile_form(demo_app)).status_code == 302
     for kind in ("title_certificate", "stamped_form"):
@@ -93,26 +31,26 @@ def test_the_whole_open_admission_path(demo_app):
     assert export.status_code == 200 and export.data[:2] == b"PK"
     assert "filename*=UTF-8''%E4%B8%93%E5%AE%B6%E4%BF%A1%E6%81%AF%E8%A1%A8" in export.headers["Content-Disposition"]
     b.post("/me/submit", {})
-    expert = _expert(demo_app, email="new@example.cn")
+    expert = expert_where(demo_app, email="new@example.cn")
     assert expert.status == "pending_unit"
 
     assert review(staff(demo_app, "unit"), expert.id, "endorse").status_code == 302
-    assert _expert(demo_app, id=expert.id).status == "pending_dept"
+    assert expert_where(demo_app, id=expert.id).status == "pending_dept"
     assert review(staff(demo_app, "dept"), expert.id, "endorse").status_code == 302
-    assert _expert(demo_app, id=expert.id).status == "pending_bureau"
+    assert expert_where(demo_app, id=expert.id).status == "pending_bureau"
     bureau = staff(demo_app, "bureau")
     assert review(bureau, expert.id, "publicize").status_code == 302
-    assert _expert(demo_app, id=expert.id).status == "publicizing"
+    assert expert_where(demo_app, id=expert.id).status == "publicizing"
     assert "新申请专家" in Browser(demo_app.test_client()).get("/publicity").get_data(as_text=True)
 
     runner = demo_app.test_cli_runner()
     day7 = (date.today() + timedelta(days=6)).isoformat()
     runner.invoke(args=["lifecycle", "--today", day7])
-    assert _expert(demo_app, id=expert.id).status == "publicizing"  # the 7th day is still publicity
+    assert expert_where(demo_app, id=expert.id).status == "publicizing"  # the 7th day is still publicity
     day8 = (date.today() + timedelta(days=7)).isoformat()
     result = runner.invoke(args=["lifecycle", "--today", day8])
     assert result.exit_code == 0
-    admitted = _expert(demo_app, id=expert.id)
+    admitted = expert_where(demo_app, id=expert.id)
     assert admitted.status == "admitted" and admitted.admitted_on.isoformat() == day8
     # The timeline shows every step with who did it.
     page = b.get("/me/").get_data(as_text=True)
@@ -132,13 +70,13 @@ def test_a_return_at_each_level_needs_a_reason_and_comes_back_to_the_unit(demo_a
     b = staff(demo_app, reviewer)
     page = review(b, expert_id, "return", reason="  ").get_data(as_text=True)
     assert "请填写退回理由" in page
-    before = _expert(demo_app, id=expert_id).status
+    before = expert_where(demo_app, id=expert_id).status
     assert before != "returned"
     review(b, expert_id, "return", reason="请补充近三年项目证明")
-    assert _expert(demo_app, id=expert_id).status == "returned"
+    assert expert_where(demo_app, id=expert_id).status == "returned"
     assert "请补充近三年项目证明" in expert_browser.get("/me/").get_data(as_text=True)
     expert_browser.post("/me/submit", {})
-    assert _expert(demo_app, id=expert_id).status == "pending_unit"
+    assert expert_where(demo_app, id=expert_id).status == "pending_unit"
 
 
 def test_an_objection_sends_the_expert_back_to_the_bureau_with_the_objection_shown(demo_app):
@@ -154,14 +92,14 @@ def test_an_objection_sends_the_expert_back_to_the_bureau_with_the_objection_sho
     token = public.token(f"/publicity?expert={expert_id}")
     public.client.post("/publicity", data={"expert_id": str(expert_id), "name": "王五", "contact": "13800000000",
                                            "text": "该专家论文存在抄袭嫌疑", "csrf_token": token})
-    assert _expert(demo_app, id=expert_id).status == "pending_bureau"
+    assert expert_where(demo_app, id=expert_id).status == "pending_bureau"
     page = bureau.get(f"/admin/expert/review/?id={expert_id}").get_data(as_text=True)
     assert "公示异议" in page and "该专家论文存在抄袭嫌疑" in page and "王五" in page
     # The daily job never admits it while it is back with the bureau.
     demo_app.test_cli_runner().invoke(args=["lifecycle", "--today", (date.today() + timedelta(days=30)).isoformat()])
-    assert _expert(demo_app, id=expert_id).status == "pending_bureau"
+    assert expert_where(demo_app, id=expert_id).status == "pending_bureau"
     review(bureau, expert_id, "reject", reason="经核实，异议属实")
-    assert _expert(demo_app, id=expert_id).status == "rejected"
+    assert expert_where(demo_app, id=expert_id).status == "rejected"
     with demo_app.app_context():
         assert db.session.scalar(select(Objection.status).where(Objection.expert_id == expert_id)) == "resolved"
 
@@ -173,11 +111,11 @@ def test_the_bureau_stands_in_for_a_missing_department(demo_app):
         db.session.commit()
         expert_id = expert.id
     review(staff(demo_app, "consult_unit"), expert_id, "endorse")
-    assert _expert(demo_app, id=expert_id).status == "pending_dept"
+    assert expert_where(demo_app, id=expert_id).status == "pending_dept"
     page = staff(demo_app, "bureau").get(f"/admin/expert/review/?id={expert_id}").get_data(as_text=True)
     assert "由市科技局代行归口部门审核" in page
     review(staff(demo_app, "bureau"), expert_id, "endorse")
-    assert _expert(demo_app, id=expert_id).status == "pending_bureau"
+    assert expert_where(demo_app, id=expert_id).status == "pending_bureau"
 
 
 def test_an_expert_outside_shaoxing_is_reviewed_by_the_bureau_as_department(demo_app):
@@ -186,7 +124,7 @@ def test_an_expert_outside_shaoxing_is_reviewed_by_the_bureau_as_department(demo
         db.session.commit()
         expert_id = expert.id
     review(staff(demo_app, "bureau"), expert_id, "endorse")
-    assert _expert(demo_app, id=expert_id).status == "pending_bureau"
+    assert expert_where(demo_app, id=expert_id).status == "pending_bureau"
 
 
 def test_invitation_admission_needs_only_the_bureaus_confirmation(demo_app):
@@ -195,7 +133,7 @@ def test_invitation_admission_needs_only_the_bureaus_confirmation(demo_app):
         "name": "特邀院士", "mobile": "13905750001", "email": "ys@example.cn", "username": "academician1",
         "password": "Invite2026x", "password2": "Invite2026x"})
     assert response.status_code == 302
-    invited = _expert(demo_app, email="ys@example.cn")
+    invited = expert_where(demo_app, email="ys@example.cn")
     assert invited.status == "invited" and invited.admission_route == "invitation"
     b = Browser(demo_app.test_client())
     b.login("academician1", "Invite2026x")
@@ -208,9 +146,9 @@ def test_invitation_admission_needs_only_the_bureaus_confirmation(demo_app):
     assert b.post("/me/profile", form).status_code == 302
     b.post("/me/upload/title_certificate", {"file": upload()}, content_type="multipart/form-data")
     b.post("/me/submit", {})
-    assert _expert(demo_app, id=invited.id).status == "pending_bureau"  # no unit, no department
+    assert expert_where(demo_app, id=invited.id).status == "pending_bureau"  # no unit, no department
     review(bureau, invited.id, "confirm")
-    assert _expert(demo_app, id=invited.id).status == "admitted"  # no publicity
+    assert expert_where(demo_app, id=invited.id).status == "admitted"  # no publicity
 
 
 def test_provincial_library_expert_is_admitted_on_the_bureaus_check_of_the_proof(demo_app):
@@ -219,15 +157,15 @@ def test_provincial_library_expert_is_admitted_on_the_bureaus_check_of_the_proof
     b.post("/me/upload/title_certificate", {"file": upload()}, content_type="multipart/form-data")
     b.post("/me/submit", {})
     assert "浙江省科技专家库专家资格证明" in b.get("/me/").get_data(as_text=True)
-    assert _expert(demo_app, email="new@example.cn").status == "draft"
+    assert expert_where(demo_app, email="new@example.cn").status == "draft"
     b.post("/me/upload/provincial_proof", {"file": upload(name="省库证明.pdf")}, content_type="multipart/form-data")
     b.post("/me/submit", {})
-    expert = _expert(demo_app, email="new@example.cn")
+    expert = expert_where(demo_app, email="new@example.cn")
     assert expert.status == "pending_bureau" and expert.admission_route == "provincial"
     page = staff(demo_app, "bureau").get(f"/admin/expert/review/?id={expert.id}").get_data(as_text=True)
     assert "省库证明.pdf" in page
     review(staff(demo_app, "bureau"), expert.id, "confirm")
-    assert _expert(demo_app, id=expert.id).status == "admitted"
+    assert expert_where(demo_app, id=expert.id).status == "admitted"
 
 
 def test_an_ineligible_non_priority_expert_needs_a_written_override(demo_app):
@@ -238,9 +176,9 @@ def test_an_ineligible_non_priority_expert_needs_a_written_override(demo_app):
     bureau = staff(demo_app, "bureau")
     page = review(bureau, expert_id, "publicize").get_data(as_text=True)
     assert "须填写书面意见" in page
-    assert _expert(demo_app, id=expert_id).status == "pending_bureau"
+    assert expert_where(demo_app, id=expert_id).status == "pending_bureau"
     review(bureau, expert_id, "publicize", override="该专家为我市急需的产业技术骨干，经局务会研究同意")
-    assert _expert(demo_app, id=expert_id).status == "publicizing"
+    assert expert_where(demo_app, id=expert_id).status == "publicizing"
     with demo_app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "expert_publicize",
                                                            AuditEntry.object_id == str(expert_id)))
@@ -256,7 +194,7 @@ def test_the_same_endorsement_twice_moves_one_step(demo_app):
     review(unit, expert_id, "endorse")
     page = review(unit, expert_id, "endorse").get_data(as_text=True)
     assert "请选择一项您可以执行的操作" in page
-    assert _expert(demo_app, id=expert_id).status == "pending_dept"
+    assert expert_where(demo_app, id=expert_id).status == "pending_dept"
     with demo_app.app_context():
         assert db.session.scalar(select(func.count(ExpertEvent.id)).where(ExpertEvent.expert_id == expert_id)) == 1
 
@@ -282,7 +220,7 @@ def test_two_reviewers_at_the_same_moment_move_the_expert_once(demo_app):
         with pytest.raises(InvalidInput, match="已被处理"):
             transition(stale, "endorse", db.session.get(User, second_id))
         db.session.rollback()
-    assert _expert(demo_app, id=expert_id).status == "pending_dept"
+    assert expert_where(demo_app, id=expert_id).status == "pending_dept"
 
 
 @pytest.mark.parametrize("content, name, message", [
@@ -295,26 +233,26 @@ def test_bad_uploads_are_refused_and_nothing_saved_is_touched(demo_app, content,
     b = register(demo_app)
     b.post("/me/profile", profile_form(demo_app))
     b.post("/me/upload/title_certificate", {"file": upload(PDF, "好的证书.pdf")}, content_type="multipart/form-data")
-    before = _expert(demo_app, email="new@example.cn")
+    before = expert_where(demo_app, email="new@example.cn")
     response = b.post("/me/upload/title_certificate", {"file": upload(content, name)},
                       content_type="multipart/form-data", follow_redirects=True)
     assert message in response.get_data(as_text=True)
-    after = _expert(demo_app, email="new@example.cn")
+    after = expert_where(demo_app, email="new@example.cn")
     assert after.title_certificate_id == before.title_certificate_id and after.name == before.name
 
 
 def test_uploads_cannot_be_replaced_after_submission(demo_app):
     b, expert_id = submitted_application(demo_app)
-    before = _expert(demo_app, id=expert_id).stamped_form_id
+    before = expert_where(demo_app, id=expert_id).stamped_form_id
     page = b.post("/me/upload/stamped_form", {"file": upload()}, content_type="multipart/form-data",
                   follow_redirects=True).get_data(as_text=True)
     assert "不能再更换" in page
-    assert _expert(demo_app, id=expert_id).stamped_form_id == before
+    assert expert_where(demo_app, id=expert_id).stamped_form_id == before
 
 
 def test_files_are_readable_by_the_expert_and_their_reviewers_only(demo_app):
     b, expert_id = submitted_application(demo_app)
-    file_id = _expert(demo_app, id=expert_id).stamped_form_id
+    file_id = expert_where(demo_app, id=expert_id).stamped_form_id
     assert b.get(f"/files/{file_id}").data == PDF
     assert staff(demo_app, "unit").get(f"/files/{file_id}").status_code == 200
     assert staff(demo_app, "bureau").get(f"/files/{file_id}").status_code == 200
@@ -340,7 +278,7 @@ def test_a_new_work_unit_can_be_proposed_with_its_credit_code(demo_app):
     with demo_app.app_context():
         new = org("绍兴某新创科技有限公司")
         assert new.credit_code == code and new.verified is False
-        assert _expert(demo_app, email="new@example.cn").organization_id == new.id
+        assert expert_where(demo_app, email="new@example.cn").organization_id == new.id
 
 
 def test_profile_errors_are_shown_at_the_field_and_keep_what_was_typed(demo_app):
@@ -349,7 +287,7 @@ def test_profile_errors_are_shown_at_the_field_and_keep_what_was_typed(demo_app)
                   ).get_data(as_text=True)
     assert "校验位" in page and "手机号" in page
     assert 'value="总工程师"' in page and 'value="功能纺织品"' in page
-    assert _expert(demo_app, email="new@example.cn").id_number is None
+    assert expert_where(demo_app, email="new@example.cn").id_number is None
 
 
 def test_the_bureau_recommends_for_a_unit_that_has_no_reviewer_account(demo_app):
@@ -365,8 +303,8 @@ def test_the_bureau_recommends_for_a_unit_that_has_no_reviewer_account(demo_app)
     page = bureau.get(f"/admin/expert/review/?id={lonely_id}").get_data(as_text=True)
     assert 'value="endorse"' in page
     review(bureau, lonely_id, "endorse")
-    assert _expert(demo_app, id=lonely_id).status in ("pending_dept", "pending_bureau")
+    assert expert_where(demo_app, id=lonely_id).status in ("pending_dept", "pending_bureau")
     # Where the unit has a reviewer, the bureau does not take its place.
     assert 'value="endorse"' not in bureau.get(f"/admin/expert/review/?id={staffed_id}").get_data(as_text=True)
     review(bureau, staffed_id, "endorse")
-    assert _expert(demo_app, id=staffed_id).status == "pending_unit"
+    assert expert_where(demo_app, id=staffed_id).status == "pending_unit"

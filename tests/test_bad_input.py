@@ -9,6 +9,7 @@ import io
 import re
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
@@ -16,12 +17,11 @@ from sqlalchemy import func, select, text
 
 from models import (Discipline, DrawRequest, Expert, ExpertLeave, Invitation, Objection, ReferenceItem,
                     SpecialExpert, db, local_now)
-from models.draws import ACTIVITY_TYPES, ATTENDANCE
+from rules.draw_requests import ACTIVITY_TYPES, ATTENDANCE
 from rules import InvalidInput
 from rules.feedback import FEE_MAX, parse_fee, parse_rating
-from tests.conftest import Browser
+from tests.conftest import Browser, request_step, staff
 from tests.factories import PDF, PNG, add_user, make_expert, user
-from tests.test_admission_flow import staff
 
 NON_NUMERIC_IDS = ["abc", "", " ", "²", "1.5", "-1", "0", "0x10", "99999999999999999999", "2147483648",
                    "<script>alert(1)</script>", "' OR 1=1--"]
@@ -78,6 +78,15 @@ def after_the_activity(app) -> tuple[int, list[int]]:
             Invitation.request_id == req_id, Invitation.status == "accepted").order_by(Invitation.id)))
     assert accepted
     return req_id, accepted
+
+
+def input_with_message(page: str, name: str) -> dict | None:
+    """The text input called `name` (its class and value) and the message right after it."""
+    match = re.search(rf'<input ([^>]*\bname="{name}"[^>]*)>\s*<div class="invalid-feedback[^"]*">([^<]*)</div>', page)
+    if not match:
+        return None
+    attrs = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1)))
+    return {"class": attrs.get("class", ""), "value": attrs.get("value", ""), "message": match.group(2)}
 
 
 def feedback_of(app, inv_id: int) -> tuple:
@@ -138,7 +147,10 @@ def test_removing_a_leave_with_a_non_numeric_id_is_refused_with_a_message(demo_a
         db.session.commit()
     expert, before = staff(demo_app, "expert"), row_counts(demo_app)
     for remove in NON_NUMERIC_IDS:
-        response = expert.post("/me/leave", {"remove": remove})
+        response = expert.post(f"/me/leave/{quote(remove, safe='')}/remove", {})
+        if not remove or "/" in remove:  # no id, or a path of several parts: no such page
+            assert response.status_code == 404
+            continue
         assert response.status_code == 302, remove
         assert "找不到要撤销的请假记录" in expert.get("/me/").get_data(as_text=True)
     assert row_counts(demo_app) == before
@@ -152,7 +164,7 @@ def test_an_expert_cannot_remove_another_experts_leave(demo_app):
         db.session.commit()
         leave_id = leave.id
     before = row_counts(demo_app)
-    response = staff(demo_app, "expert").post("/me/leave", {"remove": str(leave_id)})
+    response = staff(demo_app, "expert").post(f"/me/leave/{leave_id}/remove", {})
     assert response.status_code == 302
     assert row_counts(demo_app) == before
 
@@ -164,14 +176,14 @@ def test_draw_manage_actions_with_non_numeric_ids_are_refused(demo_app):
     bureau, usage, before = staff(demo_app, "bureau"), staff(demo_app, "usage"), row_counts(demo_app)
     for bad in NON_NUMERIC_IDS:
         cases = [
-            (bureau, submitted, {"action": "special_approve", "special_id": bad}, "找不到该特邀专家建议"),
-            (bureau, submitted, {"action": "special_reject", "special_id": bad}, "找不到该特邀专家建议"),
-            (bureau, req_id, {"action": "spot_check", "invitation_id": bad, "note": "抽查"}, "找不到该专家的受聘记录"),
-            (usage, req_id, {"action": "attendance", "invitation_id": bad, "attendance": "attended", "fee": "800"},
+            (bureau, submitted, "special", {"decision": "approve", "special_id": bad}, "找不到该特邀专家建议"),
+            (bureau, submitted, "special", {"decision": "reject", "special_id": bad}, "找不到该特邀专家建议"),
+            (bureau, req_id, "spot-check", {"invitation_id": bad, "note": "抽查"}, "找不到该专家的受聘记录"),
+            (usage, req_id, "attendance", {"invitation_id": bad, "attendance": "attended", "fee": "800"},
              "找不到该专家的受聘记录"),
         ]
-        for browser, request_id, data, message in cases:
-            response = browser.post(f"/admin/drawrequest/manage/?id={request_id}", data)
+        for browser, request_id, step, data, message in cases:
+            response = request_step(browser, step, request_id, data)
             assert response.status_code == 400, data
             assert message in response.get_data(as_text=True)
     assert row_counts(demo_app) == before
@@ -227,17 +239,17 @@ def test_the_attendance_fee_is_range_checked_at_the_field(demo_app):
     req_id, accepted = after_the_activity(demo_app)
     usage, before, saved = staff(demo_app, "usage"), row_counts(demo_app), feedback_of(demo_app, accepted[0])
     for fee, message in BAD_FEES:
-        response = usage.post(f"/admin/drawrequest/manage/?id={req_id}", {
-            "action": "attendance", "invitation_id": str(accepted[0]), "attendance": "attended",
+        response = request_step(usage, "attendance", req_id, {
+            "invitation_id": str(accepted[0]), "attendance": "attended",
             "rating": "4", "comments": "评审认真", "fee": fee})
         page = response.get_data(as_text=True)
         assert response.status_code == 400, fee
         # The message sits right after the fee input, which is marked and keeps what was typed.
-        field = re.search(r'<input name="fee" class="([^"]*)"[^>]*value="([^"]*)">\s*'
-                          r'<div class="invalid-feedback[^"]*">([^<]*)</div>', page)
+        field = input_with_message(page, "fee")
         assert field, (fee, page[-3000:])
-        assert "is-invalid" in field.group(1) and message in field.group(3), fee
-        assert field.group(2) == fee.replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
+        assert "is-invalid" in field["class"] and message in field["message"], fee
+        assert field["value"] == fee.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+            "'", "&#39;").replace('"', "&#34;")
         assert 'value="评审认真"' in page and 'value="4"' in page
     assert row_counts(demo_app) == before and feedback_of(demo_app, accepted[0]) == saved
 
@@ -246,27 +258,25 @@ def test_the_rating_must_be_1_to_5_at_the_field(demo_app):
     req_id, accepted = after_the_activity(demo_app)
     usage, saved = staff(demo_app, "usage"), feedback_of(demo_app, accepted[0])
     for rating in ("0", "6", "-1", "4.5", "abc", "٣", "99999999999999999999", "1e1"):
-        response = usage.post(f"/admin/drawrequest/manage/?id={req_id}", {
-            "action": "attendance", "invitation_id": str(accepted[0]), "attendance": "attended",
-            "rating": rating, "fee": "800"})
+        response = request_step(usage, "attendance", req_id, {
+            "invitation_id": str(accepted[0]), "attendance": "attended", "rating": rating, "fee": "800"})
         page = response.get_data(as_text=True)
         assert response.status_code == 400, rating
-        assert re.search(r'<input name="rating" class="[^"]*is-invalid[^"]*"[^>]*>\s*'
-                         r'<div class="invalid-feedback[^"]*">评分须为1到5的整数</div>', page), rating
+        field = input_with_message(page, "rating")
+        assert field and "is-invalid" in field["class"] and field["message"] == "评分须为1到5的整数", rating
     assert feedback_of(demo_app, accepted[0]) == saved
 
 
 def test_a_good_attendance_is_saved_and_two_bad_fields_are_both_reported(demo_app):
     req_id, accepted = after_the_activity(demo_app)
     usage = staff(demo_app, "usage")
-    manage = f"/admin/drawrequest/manage/?id={req_id}"
-    page = usage.post(manage, {"action": "attendance", "invitation_id": str(accepted[0]),
-                               "attendance": "absent_excused", "absence_reason": "", "rating": "9",
-                               "fee": "-5"}).get_data(as_text=True)
+    page = request_step(usage, "attendance", req_id, {"invitation_id": str(accepted[0]),
+                                                      "attendance": "absent_excused", "absence_reason": "",
+                                                      "rating": "9", "fee": "-5"}).get_data(as_text=True)
     assert "请填写缺席理由" in page and "评分须为1到5的整数" in page and "劳务费不能为负数" in page
-    response = usage.post(manage, {"action": "attendance", "invitation_id": str(accepted[0]),
-                                   "attendance": "attended", "rating": "5", "comments": "意见中肯",
-                                   "fee": " 1000000 "})
+    response = request_step(usage, "attendance", req_id, {"invitation_id": str(accepted[0]),
+                                                          "attendance": "attended", "rating": "5",
+                                                          "comments": "意见中肯", "fee": " 1000000 "})
     assert response.status_code == 302
     assert feedback_of(demo_app, accepted[0]) == ("attended", "", 5, "意见中肯", Decimal("1000000.00"))
 
@@ -274,8 +284,8 @@ def test_a_good_attendance_is_saved_and_two_bad_fields_are_both_reported(demo_ap
 def test_a_refused_reason_is_kept_in_its_box(demo_app):
     with demo_app.app_context():
         req_id = db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == "submitted"))
-    page = staff(demo_app, "bureau").post(f"/admin/drawrequest/manage/?id={req_id}", {
-        "action": "reject", "reason": "x" * 2001}).get_data(as_text=True)
+    page = request_step(staff(demo_app, "bureau"), "decide", req_id,
+                        {"decision": "reject", "reason": "x" * 2001}).get_data(as_text=True)
     assert "不超过2000字" in page and 'value="' + "x" * 2001 + '"' in page
 
 
@@ -418,7 +428,7 @@ def _publicity_form(app):
 
 
 def _profile_form(app):
-    from tests.test_admission_flow import profile_form
+    from tests.factories import profile_form
 
     with app.app_context():
         draft = add_user("fuzzexpert", "expert")
@@ -446,9 +456,9 @@ def _leave_form(app):
         db.session.commit()
         leave_id = str(leave.id)
     good = {"start": "2027-01-01", "end": "2027-01-10", "reason": "出差"}
-    return "expert", st.tuples(st.just("/me/leave"), form({
-        "remove": values(leave_id), "start": values("2027-01-01"), "end": values("2027-01-10"),
-        "reason": values("出差")}, good))
+    pages = st.sampled_from(["/me/leave", f"/me/leave/{leave_id}/remove"])
+    return "expert", st.tuples(pages, form({"start": values("2027-01-01"), "end": values("2027-01-10"),
+                                            "reason": values("出差")}, good))
 
 
 def _respond_form(app):
@@ -478,11 +488,11 @@ def _upload_form(app):
 
 def _draw_request_form(app):
     from tests.factories import org
-    from tests.test_draws import _request_form
+    from tests.factories import request_form
 
     with app.app_context():
         code = org("绍兴文理学院").credit_code
-    good = _request_form(local_now() + timedelta(days=10), **{"members-0-credit_code": code})
+    good = request_form(local_now() + timedelta(days=10), **{"members-0-credit_code": code})
     good |= {"special_experts-0-name": "李四", "special_experts-0-unit_name": "浙江大学",
              "special_experts-0-title": "教授", "special_experts-0-reason": "库内无此专业"}
     fields = {k: values(v) for k, v in good.items()} | {
@@ -493,22 +503,22 @@ def _draw_request_form(app):
 
 def _attendance_form(app):
     req_id, accepted = after_the_activity(app)
-    good = {"action": "attendance", "invitation_id": str(accepted[0]), "attendance": "attended",
+    good = {"invitation_id": str(accepted[0]), "attendance": "attended",
             "absence_reason": "", "rating": "4", "comments": "认真", "fee": "800"}
-    return "usage", st.tuples(st.just(f"/admin/drawrequest/manage/?id={req_id}"), form({
-        "action": values("attendance", "submit"), "invitation_id": values(*map(str, accepted)),
+    pages = st.sampled_from([f"/admin/drawrequest/{step}/?id={req_id}" for step in ("attendance", "submit")])
+    return "usage", st.tuples(pages, form({
+        "invitation_id": values(*map(str, accepted)),
         "attendance": values(*ATTENDANCE), "absence_reason": values("病假"),
         "rating": values("1", "5"), "comments": values("认真"), "fee": values("800", "0.5")}, good))
 
 
 def _manage_form(app):
     after_the_activity(app)
-    actions = ("approve", "reject", "draw", "supplement", "release", "special_approve", "special_reject",
-               "spot_check", "attendance", "submit")
-    fields = form({"action": values(*actions), "reason": values("同意"),
+    steps = ("decide", "draw", "release", "special", "spot-check", "attendance", "submit")
+    fields = form({"reason": values("同意"), "decision": values("approve", "reject"),
                    "special_id": values(*_ids(app, select(SpecialExpert.id))),
                    "invitation_id": values(*_ids(app, select(Invitation.id))), "note": values("规范")})
-    pages = [f"/admin/drawrequest/manage/?id={i}" for i in _ids(app, select(DrawRequest.id))]
+    pages = [f"/admin/drawrequest/{step}/?id={i}" for i in _ids(app, select(DrawRequest.id)) for step in steps]
     return "bureau", st.tuples(st.sampled_from(pages), fields)
 
 

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from models import ChangeRequest, Expert, db
 from tests.conftest import Browser
 from tests.factories import make_expert, org
-from tests.test_admission_flow import _expert, profile_form, staff
+from tests.conftest import staff
+from tests.factories import expert_where, profile_form
 
 
 def admitted_with_account(app, org_name="绍兴越州纺织科技有限公司"):
@@ -44,16 +45,16 @@ def test_a_change_takes_effect_only_on_the_bureaus_approval(demo_app):
     assert b.post("/me/profile", form).status_code == 302
     change = _change(demo_app, expert_id)
     assert change.status == "pending_unit"
-    assert _expert(demo_app, id=expert_id).position == "工程师"  # old value still in force
+    assert expert_where(demo_app, id=expert_id).position == "工程师"  # old value still in force
     page = staff(demo_app, "unit").get(f"/admin/change/review/?id={change.id}").get_data(as_text=True)
     assert "工程师" in page and "总工程师" in page  # side by side
     _decide(staff(demo_app, "unit"), change.id, "endorse")
     _decide(staff(demo_app, "dept"), change.id, "endorse")
     assert _change(demo_app, expert_id).status == "pending_bureau"
-    assert _expert(demo_app, id=expert_id).position == "工程师"
+    assert expert_where(demo_app, id=expert_id).position == "工程师"
     _decide(staff(demo_app, "bureau"), change.id, "approve")
     assert _change(demo_app, expert_id).status == "approved"
-    assert _expert(demo_app, id=expert_id).position == "总工程师"
+    assert expert_where(demo_app, id=expert_id).position == "总工程师"
 
 
 def test_a_rejected_change_leaves_the_record_as_it_was(demo_app):
@@ -66,7 +67,7 @@ def test_a_rejected_change_leaves_the_record_as_it_was(demo_app):
     assert "请填写不予通过的理由" in page
     _decide(staff(demo_app, "unit"), change.id, "reject", "职务变更未见任命文件")
     assert _change(demo_app, expert_id).status == "rejected"
-    assert _expert(demo_app, id=expert_id).position == "工程师"
+    assert expert_where(demo_app, id=expert_id).position == "工程师"
     assert "职务变更未见任命文件" in b.get("/me/").get_data(as_text=True)
 
 

@@ -3,32 +3,17 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 
 from models import DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, db, local_now, utcnow
-from operations import draws
+from operations import draw_requests, draws, invitations
+from rules import InvalidInput
 from rules.conflicts import exclusions
-from tests.factories import make_expert, org, user
-from tests.test_admission_flow import staff
-
-
-def _request_form(start: datetime, **changes) -> dict:
-    uni = "绍兴文理学院"
-    data = {
-        "title": "测试项目评审会", "activity_type": "review",
-        "start_at": start.strftime("%Y-%m-%dT%H:%M"), "end_at": (start + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"),
-        "place": "市科技局会议室", "need": "3", "backups": "2", "response_hours": "48",
-        "discipline_codes": "540", "expert_type": "", "min_title": "associate", "region": "any",
-        "age_min": "", "age_max": "",
-        "members-0-project": "功能纺织品关键技术", "members-0-name": "陈立新", "members-0-is_leader": "y",
-        "members-0-unit_name": uni, "members-0-college": "纺织科学与工程学院",
-        "avoidances-0-kind": "unit", "avoidances-0-name": "绍兴鉴湖新材料股份有限公司", "avoidances-0-reason": "合作单位",
-    }
-    data.update(changes)
-    return data
+from tests.factories import make_expert, org, request_form, user
+from tests.conftest import request_step, staff
 
 
 def _seed_textile_experts(app, n=14):
@@ -48,107 +33,164 @@ def _seed_textile_experts(app, n=14):
         db.session.commit()
 
 
-def test_request_approval_draw_declines_conflict_supplement_release_feedback(demo_app):
-    _seed_textile_experts(demo_app)
-    start = (utcnow() + timedelta(days=10)).replace(hour=1, minute=0, second=0, microsecond=0)
-    usage = staff(demo_app, "usage")
-    with demo_app.app_context():
-        uni_code = org("绍兴文理学院").credit_code
-        firm_code = org("绍兴鉴湖新材料股份有限公司").credit_code
-    response = usage.post("/admin/drawrequest/new/", _request_form(
-        start, **{"members-0-credit_code": uni_code, "avoidances-0-credit_code": firm_code}))
-    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
-    with demo_app.app_context():
-        req_id = db.session.scalar(select(DrawRequest.id).where(DrawRequest.title == "测试项目评审会"))
-    manage = f"/admin/drawrequest/manage/?id={req_id}"
-    usage.post(manage, {"action": "submit"})
-    bureau = staff(demo_app, "bureau")
-    page = bureau.get(manage).get_data(as_text=True)
-    assert "申请方声明的回避将排除符合条件专家" in page
-    bureau.post(manage, {"action": "approve"})
-    bureau.post(manage, {"action": "draw"})
+# The path of one request, step by step: each stage builds on the one before and asserts its own result.
 
+def _filed(app) -> int:
+    """A usage unit files a textile review with one project member (a university) and one avoidance."""
+    _seed_textile_experts(app)
+    start = (utcnow() + timedelta(days=10)).replace(hour=1, minute=0, second=0, microsecond=0)
+    with app.app_context():
+        codes = {"members-0-credit_code": org("绍兴文理学院").credit_code,
+                 "avoidances-0-credit_code": org("绍兴鉴湖新材料股份有限公司").credit_code}
+    response = staff(app, "usage").post("/admin/drawrequest/new/", request_form(start, **codes))
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with app.app_context():
+        return db.session.scalar(select(DrawRequest.id).where(DrawRequest.title == "测试项目评审会"))
+
+
+def _status(app, req_id: int) -> str:
+    with app.app_context():
+        return db.session.get(DrawRequest, req_id).status
+
+
+def _invitations(app, req_id: int) -> list[Invitation]:
+    with app.app_context():
+        rows = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id)
+                                  .order_by(Invitation.position)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def _drawn(app) -> int:
+    req_id = _filed(app)
+    assert request_step(staff(app, "usage"), "submit", req_id).status_code == 302
+    bureau = staff(app, "bureau")
+    assert request_step(bureau, "decide", req_id, {"decision": "approve"}).status_code == 302
+    assert request_step(bureau, "draw", req_id).status_code == 302
+    return req_id
+
+
+def _two_declined_one_conflict(app) -> int:
+    """Two of the three invited decline, the third goes on leave and then accepts: a conflict."""
+    req_id = _drawn(app)
+    first, second, third = _invitations(app, req_id)[:3]
+    with app.app_context():
+        invitations.respond(db.session.get(Invitation, first.id), False, None, "出差")
+        invitations.respond(db.session.get(Invitation, second.id), False, None, "身体原因")
+        start = db.session.get(DrawRequest, req_id).start_at.date()
+        db.session.add(ExpertLeave(expert_id=third.expert_id, start_date=start, end_date=start))
+        db.session.commit()
+        assert invitations.respond(db.session.get(Invitation, third.id), True, None) == "conflict"
+        for inv in _invitations(app, req_id)[3:]:
+            assert invitations.respond(db.session.get(Invitation, inv.id), True, None) == "accepted"
+        db.session.commit()
+    return req_id
+
+
+def _released(app) -> int:
+    """The open place filled by a supplementary draw, and the names released."""
+    req_id = _two_declined_one_conflict(app)
+    bureau = staff(app, "bureau")
+    assert request_step(bureau, "draw", req_id, {"reason": "备选专家已用尽，尚缺1人"}).status_code == 302
+    with app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        new = db.session.scalar(select(Invitation).where(Invitation.record_id == req.records[1].id,
+                                                         Invitation.role == "selected"))
+        assert invitations.respond(new, True, None) == "accepted"
+        db.session.commit()
+    assert request_step(bureau, "release", req_id).status_code == 302
+    return req_id
+
+
+def test_a_filed_request_is_submitted_and_approved_with_the_avoidance_share_shown(demo_app):
+    req_id = _filed(demo_app)
+    assert _status(demo_app, req_id) == "draft"
+    assert request_step(staff(demo_app, "usage"), "submit", req_id).status_code == 302
+    assert _status(demo_app, req_id) == "submitted"
+    bureau = staff(demo_app, "bureau")
+    assert "申请方声明的回避将排除符合条件专家" in bureau.get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
+    assert request_step(bureau, "decide", req_id, {"decision": "approve"}).status_code == 302
+    assert _status(demo_app, req_id) == "approved"
+
+
+def test_the_draw_invites_the_selected_keeps_the_backups_waiting_and_avoids_every_conflict(demo_app):
+    req_id = _drawn(demo_app)
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
         assert req.status == "drawn"
         record = req.records[0]
         assert draws.verify(record).ok
-        # No drawn or backup expert has a conflict with this activity.
-        chosen = record.ids("selected") + record.ids("backup_ids")
         assert len(record.ids("selected")) == 3 and len(record.ids("backup_ids")) == 2
+        chosen = record.ids("selected") + record.ids("backup_ids")
         activity = draws.activity_of(req)
         for c in draws.candidates_for(req, [db.session.get(Expert, i) for i in chosen]):
             assert [r for r in exclusions(c, activity) if r != "already_drawn"] == []
-        invited = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id)
-                                     .order_by(Invitation.position)).all()
-        assert [i.status for i in invited] == ["invited"] * 3 + ["waiting"] * 2
+    assert [i.status for i in _invitations(demo_app, req_id)] == ["invited"] * 3 + ["waiting"] * 2
 
-    # Sealed: the usage unit sees no names before release, and never the pool.
-    sealed = usage.get(manage).get_data(as_text=True)
+
+def test_the_drawn_names_are_sealed_from_the_usage_unit_and_it_never_sees_the_record(demo_app):
+    req_id = _drawn(demo_app)
+    usage = staff(demo_app, "usage")
+    sealed = usage.get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
     assert "保密" in sealed
     with demo_app.app_context():
-        names = [db.session.get(Expert, i).name for i in chosen]
+        record = db.session.get(DrawRequest, req_id).records[0]
+        names = [db.session.get(Expert, i).name for i in record.ids("selected") + record.ids("backup_ids")]
     assert not any(n in sealed for n in names)
     assert usage.get(f"/admin/drawrecord/record/?id={record.id}").status_code == 403
 
-    with demo_app.app_context():
-        first, second, third = invited[:3]
-        # Two declines: the backups are invited in order.
-        draws.respond(db.session.get(Invitation, first.id), False, None, "出差")
-        draws.respond(db.session.get(Invitation, second.id), False, None, "身体原因")
-        db.session.commit()
-        statuses = [db.session.get(Invitation, i.id).status for i in invited]
-        assert statuses == ["declined", "declined", "invited", "invited", "invited"]
-        # A late conflict: the third expert goes on leave over the activity, then accepts.
-        db.session.add(ExpertLeave(expert_id=third.expert_id, start_date=start.date(), end_date=start.date()))
-        db.session.commit()
-        assert draws.respond(db.session.get(Invitation, third.id), True, None) == "conflict"
-        for inv in invited[3:]:
-            assert draws.respond(db.session.get(Invitation, inv.id), True, None) == "accepted"
-        db.session.commit()
-        req = db.session.get(DrawRequest, req_id)
-        assert draws.open_places(req) == 1  # backups used up: one place open
 
-    page = bureau.post(manage, {"action": "supplement", "reason": ""}, follow_redirects=True).get_data(as_text=True)
+def test_declines_call_the_backups_in_order_and_a_late_conflict_is_caught(demo_app):
+    req_id = _two_declined_one_conflict(demo_app)
+    assert [i.status for i in _invitations(demo_app, req_id)] == [
+        "declined", "declined", "conflict", "accepted", "accepted"]
+    with demo_app.app_context():
+        assert draws.open_places(db.session.get(DrawRequest, req_id)) == 1  # backups used up: one place open
+
+
+def test_a_supplementary_draw_needs_a_reason_and_never_draws_anyone_twice(demo_app):
+    req_id = _two_declined_one_conflict(demo_app)
+    bureau = staff(demo_app, "bureau")
+    page = request_step(bureau, "draw", req_id, {"reason": ""}).get_data(as_text=True)
     assert "补充抽取须写明原因" in page
-    bureau.post(manage, {"action": "supplement", "reason": "备选专家已用尽，尚缺1人"})
+    assert request_step(bureau, "draw", req_id, {"reason": "备选专家已用尽，尚缺1人"}).status_code == 302
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
-        assert len(req.records) == 2 and req.records[1].parent_id == req.records[0].id
-        assert req.records[1].need == 1 and req.records[1].reason == "备选专家已用尽，尚缺1人"
-        assert not set(req.records[1].ids("selected")) & set(chosen)  # nobody drawn twice
-        new = db.session.scalar(select(Invitation).where(Invitation.record_id == req.records[1].id,
-                                                         Invitation.role == "selected"))
-        assert draws.respond(new, True, None) == "accepted"
-        db.session.commit()
-        accepted_names = [i.expert.name for i in db.session.scalars(select(Invitation).where(
-            Invitation.request_id == req_id, Invitation.status == "accepted"))]
-        declined_name = db.session.get(Invitation, first.id).expert.name
+        first, supplement = req.records
+        assert supplement.parent_id == first.id and supplement.need == 1
+        assert supplement.reason == "备选专家已用尽，尚缺1人"
+        assert not set(supplement.ids("selected")) & set(first.ids("selected") + first.ids("backup_ids"))
         assert all(draws.verify(r).ok for r in req.records)
 
-    bureau.post(manage, {"action": "release"})
-    released = usage.get(manage).get_data(as_text=True)
-    assert all(n in released for n in accepted_names)
-    assert declined_name not in released  # only those who serve
+
+def test_after_release_the_usage_unit_sees_those_who_serve_and_nothing_of_the_pool(demo_app):
+    req_id = _released(demo_app)
+    assert _status(demo_app, req_id) == "released"
+    invited = _invitations(demo_app, req_id)
+    with demo_app.app_context():
+        serving = [db.session.get(Expert, i.expert_id).name for i in invited if i.status == "accepted"]
+        declined = db.session.get(Expert, invited[0].expert_id).name
+    released = staff(demo_app, "usage").get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
+    assert len(serving) == 3 and all(n in released for n in serving)
+    assert declined not in released
     assert "候选库" not in released and "随机种子" not in released
 
-    # After the activity: attendance, rating, fee.
+
+def test_after_the_activity_the_usage_unit_records_attendance_rating_and_fee(demo_app):
+    req_id = _released(demo_app)
     with demo_app.app_context():
-        req = db.session.get(DrawRequest, req_id)
-        req_start = req.start_at
         db.session.execute(text("UPDATE draw_request SET start_at = :s, end_at = :e WHERE id = :i"),
                            {"s": local_now() - timedelta(hours=8), "e": local_now() - timedelta(hours=1), "i": req_id})
         db.session.commit()
-        accepted = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id,
-                                                               Invitation.status == "accepted")).all()
-        ids = [i.id for i in accepted]
-    assert req_start > utcnow()
-    page = usage.post(manage, {"action": "attendance", "invitation_id": str(ids[0]), "attendance": "attended",
-                               "rating": "9"}, follow_redirects=True).get_data(as_text=True)
+    ids = [i.id for i in _invitations(demo_app, req_id) if i.status == "accepted"]
+    usage = staff(demo_app, "usage")
+    page = request_step(usage, "attendance", req_id, {"invitation_id": str(ids[0]), "attendance": "attended",
+                                                      "rating": "9"}).get_data(as_text=True)
     assert "评分须为1到5" in page
-    usage.post(manage, {"action": "attendance", "invitation_id": str(ids[0]), "attendance": "attended",
-                        "rating": "5", "comments": "意见中肯", "fee": "800"})
-    usage.post(manage, {"action": "attendance", "invitation_id": str(ids[1]), "attendance": "absent_unexcused"})
+    assert request_step(usage, "attendance", req_id, {"invitation_id": str(ids[0]), "attendance": "attended",
+                                                      "rating": "5", "comments": "意见中肯", "fee": "800"}).status_code == 302
+    assert request_step(usage, "attendance", req_id, {"invitation_id": str(ids[1]),
+                                                      "attendance": "absent_unexcused"}).status_code == 302
     with demo_app.app_context():
         done = db.session.get(Invitation, ids[0])
         assert (done.attendance, done.rating, str(done.fee)) == ("attended", 5, "800.00")
@@ -235,7 +277,7 @@ def test_two_absences_without_reason_flag_the_expert(demo_app):
                 select(DrawRequest.id).where(DrawRequest.status == "drawn")), expert_id=expert.id,
                 position=100 + n, role="selected", status="accepted", attendance="absent_unexcused"))
         db.session.commit()
-        assert (expert.id, 2) in [tuple(r) for r in draws.flagged_for_exit()]
+        assert (expert.id, 2) in [tuple(r) for r in draw_requests.flagged_for_exit()]
 
 
 def test_the_approver_is_warned_when_avoidances_remove_a_third(demo_app):
@@ -283,7 +325,7 @@ def test_concurrent_draws_for_overlapping_activities_never_engage_an_expert_twic
 
             try:
                 barrier.wait()
-                draws.run_draw(db.session.get(DrawRequest, req_id), db.session.get(User, bureau_id))
+                draw_requests.draw(db.session.get(DrawRequest, req_id), db.session.get(User, bureau_id))
                 db.session.commit()
             except Exception as e:  # noqa: BLE001 - reported below
                 errors.append(e)
@@ -308,12 +350,11 @@ def test_special_experts_need_the_bureaus_approval_and_are_marked(demo_app):
         req_id, special_id = req.id, special.id
     manage = f"/admin/drawrequest/manage/?id={req_id}"
     usage = staff(demo_app, "usage")
-    page = usage.post(manage, {"action": "special_approve", "special_id": str(special_id)},
-                      follow_redirects=True).get_data(as_text=True)
-    assert "您无权执行此操作" in page
+    approve = {"special_id": str(special_id), "decision": "approve"}
+    assert request_step(usage, "special", req_id, approve).status_code == 403
     bureau = staff(demo_app, "bureau")
     assert "待市科技局同意" in bureau.get(manage).get_data(as_text=True)
-    bureau.post(manage, {"action": "special_approve", "special_id": str(special_id)})
+    assert request_step(bureau, "special", req_id, approve).status_code == 302
     assert "已同意（特邀）" in usage.get(manage).get_data(as_text=True)
 
 
@@ -321,9 +362,10 @@ def test_the_bureau_spot_checks_an_experts_performance(demo_app):
     with demo_app.app_context():
         inv = db.session.scalar(select(Invitation).join(DrawRequest).where(
             DrawRequest.title.like("%柯桥区产业技术攻关%"), Invitation.status == "accepted"))
-        manage, inv_id = f"/admin/drawrequest/manage/?id={inv.request_id}", inv.id
+        manage, req_id, inv_id = f"/admin/drawrequest/manage/?id={inv.request_id}", inv.request_id, inv.id
     bureau = staff(demo_app, "bureau")
-    bureau.post(manage, {"action": "spot_check", "invitation_id": str(inv_id), "note": "抽查：评审意见完整规范"})
+    response = request_step(bureau, "spot-check", req_id, {"invitation_id": str(inv_id), "note": "抽查：评审意见完整规范"})
+    assert response.status_code == 302
     with demo_app.app_context():
         assert db.session.get(Invitation, inv_id).spot_check == "抽查：评审意见完整规范"
     assert "市科技局抽查：抽查：评审意见完整规范" in staff(demo_app, "usage").get(manage).get_data(as_text=True)
@@ -374,8 +416,8 @@ def _approved_request(app, *, need=2, backups=2, max_per_org=1, start=None) -> i
         req.members = [ProjectMember(project="测试项目", name="外省负责人", is_leader=True, unit_name="外省某大学")]
         db.session.add(req)
         db.session.flush()
-        draws.submit_request(req, usage)
-        draws.decide_request(req, user("bureau"), True)
+        draw_requests.submit_request(req, usage)
+        draw_requests.decide_request(req, user("bureau"), True)
         db.session.commit()
         return req.id
 
@@ -385,7 +427,7 @@ def test_a_backup_unavailable_since_the_draw_is_skipped_with_the_reason(demo_app
     req_id = _approved_request(demo_app)
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
-        draws.run_draw(req, user("bureau"))
+        draw_requests.draw(req, user("bureau"))
         db.session.commit()
         invited = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id)
                                      .order_by(Invitation.position)).all()
@@ -394,7 +436,7 @@ def test_a_backup_unavailable_since_the_draw_is_skipped_with_the_reason(demo_app
         db.session.add(ExpertLeave(expert_id=first_backup.expert_id, start_date=req.start_at.date(),
                                    end_date=req.start_at.date()))
         db.session.commit()
-        draws.respond(db.session.get(Invitation, invited[0].id), False, None, "出差")
+        invitations.respond(db.session.get(Invitation, invited[0].id), False, None, "出差")
         db.session.commit()
         skipped, called = db.session.get(Invitation, first_backup.id), db.session.get(Invitation, second_backup.id)
         assert skipped.status == "conflict" and "请假期间" in skipped.decline_reason
@@ -415,7 +457,7 @@ def test_a_supplementary_draw_keeps_the_per_unit_cap_of_the_request(demo_app):
     req_id = _approved_request(demo_app, need=3, backups=0, max_per_org=2)
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
-        record = draws.run_draw(req, user("bureau"))
+        record = draw_requests.draw(req, user("bureau"))
         # Make two of the unit's experts the engaged ones, as if the draw had chosen them.
         invitations = db.session.scalars(select(Invitation).where(Invitation.request_id == req_id)).all()
         two = sorted(same_unit)[:2]
@@ -429,7 +471,7 @@ def test_a_supplementary_draw_keeps_the_per_unit_cap_of_the_request(demo_app):
         db.session.execute(text("UPDATE invitation SET status = 'declined' WHERE id = :i"), {"i": others[0].id})
         db.session.commit()
         req = db.session.get(DrawRequest, req_id)
-        supplement = draws.run_draw(req, user("bureau"), reason="一人谢绝")
+        supplement = draw_requests.draw(req, user("bureau"), reason="一人谢绝")
         db.session.commit()
         assert not set(supplement.ids("selected")) & same_unit
         drawn_here = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req_id)))
@@ -448,23 +490,78 @@ def test_the_answer_deadline_never_passes_the_activity_start(demo_app):
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
         now = utcnow()
-        draws.run_draw(req, user("bureau"), now=now)
+        draw_requests.draw(req, user("bureau"), now=now)
         db.session.commit()
         deadlines = set(db.session.scalars(select(Invitation.deadline).where(Invitation.request_id == req_id,
                                                                              Invitation.status == "invited")))
         # 48 answer hours asked, 20 hours to the start (Beijing time = UTC + 8).
         assert deadlines == {start - timedelta(hours=8)}
-        assert draws.answer_by(req, now) < now + timedelta(hours=req.response_hours)
+        assert invitations.answer_by(req, now) < now + timedelta(hours=req.response_hours)
 
 
 def test_a_short_pool_is_recorded_and_shown_as_a_shortfall(demo_app):
     _seed_textile_experts(demo_app, n=3)
     req_id = _approved_request(demo_app, need=30, backups=0)
     with demo_app.app_context():
-        record = draws.run_draw(db.session.get(DrawRequest, req_id), user("bureau"))
+        record = draw_requests.draw(db.session.get(DrawRequest, req_id), user("bureau"))
         db.session.commit()
         record_id, missing = record.id, record.shortfall
         assert missing == 30 - len(record.ids("selected")) > 0
     bureau = staff(demo_app, "bureau")
     assert f"尚缺 {missing} 人" in bureau.get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
     assert f"尚缺 {missing} 人" in bureau.get(f"/admin/drawrecord/record/?id={record_id}").get_data(as_text=True)
+
+
+# Refusals of the request's life: each one is checked here with what it leaves unchanged.
+
+def test_attendance_cannot_be_recorded_before_the_activity_ends(demo_app):
+    with demo_app.app_context():
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "released"))
+        assert req.end_at > local_now()
+        inv_id = db.session.scalar(select(Invitation.id).where(Invitation.request_id == req.id,
+                                                               Invitation.status == "accepted"))
+        req_id = req.id
+        with pytest.raises(InvalidInput, match="活动结束后方可记录出席情况"):
+            draw_requests.record_attendance(db.session.get(Invitation, inv_id), user("usage"), attendance="attended")
+        db.session.rollback()
+    response = request_step(staff(demo_app, "usage"), "attendance", req_id,
+                            {"invitation_id": str(inv_id), "attendance": "attended", "fee": "800"})
+    assert response.status_code == 400 and "活动结束后方可记录出席情况" in response.get_data(as_text=True)
+    with demo_app.app_context():
+        assert db.session.get(Invitation, inv_id).attendance is None
+
+
+def test_no_supplementary_draw_while_backups_still_wait(demo_app):
+    req_id = _drawn(demo_app)
+    assert "waiting" in [i.status for i in _invitations(demo_app, req_id)]
+    response = request_step(staff(demo_app, "bureau"), "draw", req_id, {"reason": "想多抽几位"})
+    assert response.status_code == 400 and "仍有备选专家未启用" in response.get_data(as_text=True)
+    with demo_app.app_context():
+        assert len(db.session.get(DrawRequest, req_id).records) == 1
+
+
+def test_a_submitted_request_cannot_be_edited_not_even_by_a_post(demo_app):
+    with demo_app.app_context():
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "submitted"))
+        req_id, title = req.id, req.title
+        code = org("绍兴文理学院").credit_code
+    usage = staff(demo_app, "usage")
+    assert usage.get(f"/admin/drawrequest/edit/?id={req_id}").status_code == 403
+    form = request_form(local_now() + timedelta(days=12), title="提交后改过的名称", **{"members-0-credit_code": code})
+    page = usage.post(f"/admin/drawrequest/edit/?id={req_id}", form).get_data(as_text=True)
+    assert "申请已提交，不能再修改" in page
+    with demo_app.app_context():
+        assert db.session.get(DrawRequest, req_id).title == title
+
+
+def test_an_invitation_cannot_be_answered_after_its_deadline(demo_app):
+    req_id = _drawn(demo_app)
+    first = _invitations(demo_app, req_id)[0]
+    with demo_app.app_context():
+        inv = db.session.get(Invitation, first.id)
+        late = inv.deadline + timedelta(minutes=1)
+        for accept in (True, False):
+            with pytest.raises(InvalidInput, match="已超过答复期限"):
+                invitations.respond(inv, accept, None, "出差", now=late)
+        db.session.rollback()
+        assert db.session.get(Invitation, first.id).status == "invited"

@@ -12,7 +12,7 @@ from rules import InvalidInput
 from rules.lifecycle import EXIT_REASONS
 from tests.conftest import Browser
 from tests.factories import add_user, make_expert
-from tests.test_admission_flow import staff
+from tests.conftest import staff
 
 LOGIN = datetime(2025, 3, 10, 2, 0)
 

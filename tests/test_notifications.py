@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from models import DrawRequest, Invitation, OutboxMessage, db, utcnow
-from operations import draws
+from operations import invitations
 from operations.notify import send_pending
 from tests.conftest import Browser
 from tests.factories import add_user, make_expert, user
@@ -59,7 +59,7 @@ def _invited_expert(app):
                          status="invited", invited_at=utcnow(), deadline=utcnow() + timedelta(hours=48))
         db.session.add(inv)
         db.session.flush()
-        draws.tell_invited(inv)
+        invitations.tell_invited(inv)
         db.session.commit()
         return inv.id, req.title
 

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from models import Discipline, Expert, Invitation, Organization, db
+from models import Expert, Invitation, db
 from operations.statistics import figures
-from tests.test_admission_flow import staff
+from tests.conftest import staff
 
 
 def _experts():

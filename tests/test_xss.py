@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from models import DrawRequest, Expert, Objection, ProjectMember, RequestAvoidance, db, local_now
-from operations import admission, draws
+from operations import admission, draw_requests
 from tests.conftest import Browser
 from tests.factories import make_expert, user
 
@@ -41,7 +41,7 @@ def _seed(app) -> dict:
         req.avoidances = [RequestAvoidance(kind="unit", name=PAYLOAD, reason=ATTR)]
         db.session.add(req)
         db.session.flush()
-        draws.submit_request(req, usage)
+        draw_requests.submit_request(req, usage)
         db.session.commit()
         return {"expert": expert.id, "request": req.id}
 

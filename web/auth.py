@@ -1,18 +1,16 @@
 """Login, logout and changing one's password (forced on the first login of an account the bureau made)."""
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from models import User, db, utcnow
-from operations import audit
-from operations.accounts import authenticate
+from models import db, utcnow
+from operations.accounts import authenticate, change_own_password, sign_out
 from rules import InvalidInput
 from rules.passwords import validate_password
 
@@ -89,8 +87,7 @@ def login():
 def logout():
     """End the session: a copy of the cookie kept elsewhere stops working too (a new session token)."""
     if current_user.is_authenticated:
-        current_user.end_sessions()
-        audit.record("logout")
+        sign_out(current_user._get_current_object())
         db.session.commit()
     logout_user()
     flash("您已安全退出。", "info")
@@ -113,35 +110,15 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if user.check_password(form.current_password.data):
-            user.set_password(form.new_password.data)  # a new session token as well
-            user.must_change_password = False
-            user.failed_logins = 0
-            audit.record("password_changed", user, user=user)
-            db.session.commit()
+        outcome = change_own_password(user, form.current_password.data, form.new_password.data, utcnow())
+        db.session.commit()  # a wrong guess is counted and kept either way
+        if outcome == "changed":
             login_user(user)  # this session carries on under the new token
             flash("密码已修改，其他设备上的登录已失效。", "success")
             return redirect(url_for("auth.landing"))
-        form.current_password.errors = [WRONG_CURRENT]
-        if _count_wrong_current_password(user):
+        if outcome == "locked":
+            logout_user()
             flash("当前密码连续输错次数过多，账号已锁定，请稍后重新登录。", "warning")
             return redirect(url_for("auth.login"))
+        form.current_password.errors = [WRONG_CURRENT]
     return render_template("auth/change_password.html", form=form, forced=user.must_change_password)
-
-
-def _count_wrong_current_password(user) -> bool:
-    """A wrong current password counts like a failed login; at the threshold the account locks and
-    every session ends, so a borrowed session cannot be used to guess the password. True if locked."""
-    user.failed_logins = User.failed_logins + 1  # in SQL, like a failed login (operations/accounts.py)
-    db.session.flush()
-    db.session.refresh(user, ["failed_logins"])
-    locked = user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]
-    if locked:
-        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-        user.failed_logins = 0
-        user.end_sessions()
-    audit.record("password_change_failed", user, user=user, reason="locked_out" if locked else "wrong_password")
-    db.session.commit()
-    if locked:
-        logout_user()
-    return locked

@@ -1,14 +1,15 @@
 """Downloading an uploaded file: only the expert it belongs to and the staff who review them."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
 from models import UploadedFile, db
 from operations import audit
 from operations.admission import in_scope
 from operations.files import expert_of_file, path_of
-from web.inputs import get_by_id
+from models.base import get_by_id
+from web.downloads import send_download
 
 bp = Blueprint("files", __name__)
 
@@ -23,5 +24,4 @@ def download(file_id: int):
         abort(404)  # not 403: do not confirm that the file exists
     audit.record("file_download", row, name=row.original_name, expert_id=expert.id)
     db.session.commit()
-    return send_file(path_of(row), mimetype=row.content_type, as_attachment=True,
-                     download_name=row.original_name)
+    return send_download(path_of(row), row.original_name, row.content_type)

@@ -1,60 +1,41 @@
 """The expert's own portal (/me/) and registration (/register)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
-from wtforms import PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+from sqlalchemy import select
+from wtforms import DateField, StringField
+from wtforms.validators import InputRequired, Length
 
+from forms.accounts import RegisterForm
 from forms.profile import SECTIONS, ProfileForm
-from forms.validators import RuleCheck
-from models import ChangeRequest, Expert, ExpertFile, Invitation, Organization, User, db, utcnow
-from models.draws import INVITATION_STATES
-from models.experts import EXPERT_STATUSES
-from operations import admission, audit
-from operations.files import store_upload
-from operations.profile import resolve_organization, save_profile, snapshot
+from models import ChangeRequest, Expert, ExpertFile, ExpertLeave, Invitation, Organization, db, utcnow
+from models.base import get_by_id, parse_id
+from operations import admission
+from operations.accounts import register_expert
+from operations.files import attach_to_expert
+from operations.lifecycle import add_leave, remove_leave
+from operations.profile import resolve_organization, save_profile
 from rules import InvalidInput
+from rules.admission import IN_LIBRARY, STATUSES, may_edit_in_place
 from rules.changes import CHANGE_STATES
-from rules.completeness import missing_for_submission
-from rules.contact import validate_email, validate_mobile
-from rules.passwords import validate_password
-from web.inputs import get_by_id
+from rules.invitations import SHOWN_TO_EXPERT
+from rules.invitations import STATES as INVITATION_STATES
+from rules.record import FILE_KINDS
+from web.downloads import send_download
 
 bp = Blueprint("portal", __name__)
 
-UPLOAD_KINDS = {
-    "title_certificate": "职称证书",
-    "stamped_form": "单位盖章的专家信息表",
-    "priority_proof": "优先入库条件证明材料",
-    "provincial_proof": "浙江省科技专家库专家资格证明",
-}
-EDITABLE = ("draft", "returned", "invited")
+# What the expert is told after answering an invitation.
+ANSWERED = {"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
+            "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘，已通知下一位备选专家。"}
 
 
-class RegisterForm(FlaskForm):
-    username = StringField("用户名", [InputRequired("请填写用户名"), Length(3, 50, "用户名为3到50位")])
-    name = StringField("姓名", [InputRequired("请填写姓名"), Length(max=50)])
-    mobile = StringField("移动电话", [InputRequired("请填写移动电话"), RuleCheck(validate_mobile)])
-    email = StringField("电子邮箱", [InputRequired("请填写电子邮箱"), RuleCheck(validate_email)])
-    password = PasswordField("密码", [InputRequired("请设置密码")])
-    password2 = PasswordField("确认密码", [InputRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")])
-
-    def validate_username(self, field):
-        import re
-
-        if not re.fullmatch(r"[A-Za-z0-9_.\-]{3,50}", field.data or ""):
-            raise ValidationError("用户名为3到50位字母、数字、下划线、点或连字符")
-        if db.session.scalar(select(User.id).where(func.lower(User.username) == field.data.lower())):
-            raise ValidationError("该用户名已被使用")
-
-    def validate_password(self, field):
-        try:
-            validate_password(field.data, self.username.data or "")
-        except InvalidInput as e:
-            raise ValidationError(str(e)) from None
+class LeaveForm(FlaskForm):
+    start = DateField("开始日期", [InputRequired("请填写请假的起止日期")])
+    end = DateField("结束日期", [InputRequired("请填写请假的起止日期")])
+    reason = StringField("事由", [Length(max=200, message="事由不超过200字")])
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -62,19 +43,27 @@ def register():
     """Create an expert account and an empty draft application."""
     form = RegisterForm()
     if form.validate_on_submit():
-        user = User(username=form.username.data, name=form.name.data, role="expert", email=form.email.data)
-        user.set_password(form.password.data)
-        db.session.add(user)
-        db.session.flush()
-        expert = Expert(user_id=user.id, name=form.name.data, mobile=form.mobile.data, email=form.email.data)
-        db.session.add(expert)
-        db.session.flush()
-        audit.record("register", expert, user=user)
+        expert = register_expert(username=form.username.data, name=form.name.data, password=form.password.data,
+                                 mobile=form.mobile.data, email=form.email.data)
         db.session.commit()
-        login_user(user)
+        login_user(expert.user)
         flash("注册成功，请填写专家信息表。", "success")
         return redirect(url_for("portal.profile"))
     return render_template("portal/register.html", form=form)
+
+
+def _then_back(apply, said, failed: str = "") -> Response:
+    """One of the expert's own steps: apply it and commit, then say `said` (or `said(result)`); when the
+    rules refuse it, roll back and say why. Either way, back to /me/."""
+    try:
+        result = apply()
+        db.session.commit()
+        message, category = said(result) if callable(said) else (said, "success")
+        flash(message, category)
+    except InvalidInput as e:
+        db.session.rollback()
+        flash(f"{failed}{e}", "error")
+    return redirect(url_for("portal.index"))
 
 
 def _own_expert() -> Expert:
@@ -88,25 +77,6 @@ def _own_expert() -> Expert:
     return expert
 
 
-def _files_present(expert: Expert) -> dict:
-    kinds = set(db.session.scalars(select(ExpertFile.kind).where(ExpertFile.expert_id == expert.id)))
-    return {"title_certificate": expert.title_certificate_id is not None,
-            "stamped_form": expert.stamped_form_id is not None,
-            "priority_proof": "priority_proof" in kinds, "provincial_proof": "provincial_proof" in kinds}
-
-
-def _route_for(expert: Expert) -> str:
-    if expert.admission_route == "invitation":
-        return "invitation"
-    return "provincial" if expert.provincial_library else "open"
-
-
-def _missing(expert: Expert) -> list[str]:
-    values = snapshot(expert) | {"organization": expert.organization_id, "education": expert.education_id,
-                                 "primary_discipline": expert.primary_discipline_id}
-    return missing_for_submission(values, route=_route_for(expert), files=_files_present(expert))
-
-
 @bp.route("/me/")
 @login_required
 def index():
@@ -116,20 +86,20 @@ def index():
     changes = db.session.scalars(select(ChangeRequest).where(ChangeRequest.expert_id == expert.id)
                                  .order_by(ChangeRequest.created_at.desc())).all()
     invitations = db.session.scalars(select(Invitation).where(
-        Invitation.expert_id == expert.id, Invitation.status.notin_(["waiting", "cancelled"]))
+        Invitation.expert_id == expert.id, Invitation.status.in_(SHOWN_TO_EXPERT))
         .order_by(Invitation.id.desc())).all()
-    from models import ExpertExit, ExpertLeave
+    from models import ExpertExit
     from rules.lifecycle import EXIT_REASONS
 
     leaves = db.session.scalars(select(ExpertLeave).where(ExpertLeave.expert_id == expert.id)
                                 .order_by(ExpertLeave.start_date)).all()
     last_exit = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert.id)
                                   .order_by(ExpertExit.id.desc()).limit(1))
-    return render_template("portal/index.html", expert=expert, missing=_missing(expert), leaves=leaves,
+    return render_template("portal/index.html", expert=expert, missing=admission.missing_for(expert), leaves=leaves,
                            last_exit=last_exit, exit_reasons=EXIT_REASONS,
                            invitations=invitations, inv_states=INVITATION_STATES, now=utcnow(),
-                           editable=expert.status in EDITABLE, events=admission.timeline(expert),
-                           statuses=EXPERT_STATUSES, upload_kinds=UPLOAD_KINDS, proofs=proofs,
+                           editable=may_edit_in_place(expert.status, "expert"), events=admission.timeline(expert),
+                           statuses=STATUSES, upload_kinds=FILE_KINDS, proofs=proofs, leave_form=LeaveForm(),
                            changes=changes, change_states=CHANGE_STATES)
 
 
@@ -137,9 +107,7 @@ def _form_values(form: ProfileForm, expert: Expert) -> dict:
     org = resolve_organization(form.organization_name.data, form.new_org_credit_code.data,
                                form.new_org_in_shaoxing.data, current_user)
 
-    def ref(value):
-        return int(value) if value else None
-
+    ref = parse_id  # a blank choice (Optional lets whitespace through) is no choice
     return {
         "name": form.name.data or expert.name, "id_type": form.id_type.data, "id_number": form.id_number.data or None,
         "birth_month": form.birth_month.data.isoformat() if form.birth_month.data else None,
@@ -152,7 +120,7 @@ def _form_values(form: ProfileForm, expert: Expert) -> dict:
         "basic_condition_declared": form.basic_condition_declared.data,
         "equivalent_level": form.equivalent_level.data, "years_in_field": form.years_in_field.data,
         "primary_discipline_id": ref(form.primary_discipline.data),
-        "secondary_discipline_ids": sorted(int(i) for i in form.secondary_disciplines.data or []),
+        "secondary_discipline_ids": sorted(filter(None, map(parse_id, form.secondary_disciplines.data or []))),
         "priority_categories": ",".join(form.priority_categories.data or []),
         "provincial_library": form.provincial_library.data,
         "research_keywords": form.research_keywords.data or "", "title_name": form.title_name.data or "",
@@ -202,7 +170,7 @@ def profile():
     organizations = db.session.scalars(select(Organization.name).order_by(Organization.name)).all()
     return render_template("portal/profile.html", form=form, sections=SECTIONS, expert=expert,
                            organizations=organizations,
-                           read_only=expert.status not in EDITABLE + ("admitted", "dormant"))
+                           read_only=not may_edit_in_place(expert.status, "expert") and expert.status not in IN_LIBRARY)
 
 
 @bp.route("/me/upload/<kind>", methods=["POST"])
@@ -210,26 +178,11 @@ def profile():
 def upload(kind: str):
     """Attach or replace a file; only while the application can still be edited."""
     expert = _own_expert()
-    if kind not in UPLOAD_KINDS:
+    if kind not in FILE_KINDS:
         abort(404)
-    if expert.status not in EDITABLE:
-        flash("申请已提交，材料不能再更换。", "error")
-        return redirect(url_for("portal.index"))
-    storage = request.files.get("file")
-    try:
-        if storage is None:
-            raise InvalidInput("请选择要上传的文件")
-        row = store_upload(storage, current_user)
-        if kind in ("title_certificate", "stamped_form"):
-            setattr(expert, f"{kind}_id", row.id)  # replaces the earlier file
-        else:
-            db.session.add(ExpertFile(expert_id=expert.id, file_id=row.id, kind=kind))
-        db.session.commit()
-        flash(f"已上传{UPLOAD_KINDS[kind]}：{row.original_name}", "success")
-    except InvalidInput as e:
-        db.session.rollback()
-        flash(f"{UPLOAD_KINDS[kind]}上传失败：{e}", "error")
-    return redirect(url_for("portal.index"))
+    return _then_back(lambda: attach_to_expert(expert, kind, request.files.get("file"), current_user),
+                      lambda row: (f"已上传{FILE_KINDS[kind]}：{row.original_name}", "success"),
+                      failed=f"{FILE_KINDS[kind]}上传失败：")
 
 
 @bp.route("/me/submit", methods=["POST"])
@@ -237,37 +190,26 @@ def upload(kind: str):
 def submit():
     """Send the application to its first reviewer, once nothing is missing."""
     expert = _own_expert()
-    missing = _missing(expert)
-    if missing:
-        flash("尚不能提交，还缺少：" + "、".join(missing), "error")
-        return redirect(url_for("portal.index"))
-    try:
-        if expert.status in ("draft", "returned") and expert.admission_route != "invitation":
-            expert.admission_route = _route_for(expert)
-            db.session.flush()
-        admission.transition(expert, "submit", current_user)
-        db.session.commit()
-        flash(f"已提交，当前状态：{expert.status_label}。", "success")
-    except InvalidInput as e:
-        db.session.rollback()
-        flash(str(e), "error")
-    return redirect(url_for("portal.index"))
+    return _then_back(lambda: admission.submit_application(expert, current_user),
+                      lambda status: (f"已提交，当前状态：{STATUSES[status]}。", "success"))
 
 
 @bp.route("/me/form.xlsx")
 @login_required
 def export_form():
     """The 专家信息表 as a workbook, for the unit to stamp."""
-    from operations.exports import expert_form_response
+    from operations.exports import expert_form_export
 
-    return expert_form_response(_own_expert(), current_user)
+    content, filename = expert_form_export(_own_expert(), current_user)
+    db.session.commit()
+    return send_download(content, filename)
 
 
 @bp.route("/me/invitations/<int:invitation_id>", methods=["POST"])
 @login_required
 def respond(invitation_id: int):
     """Accept or decline an invitation to a review (conflicts are checked again on accepting)."""
-    from operations.draws import respond as respond_to
+    from operations.invitations import respond as respond_to
 
     expert = _own_expert()
     inv = get_by_id(Invitation, invitation_id)  # <int:> lets through ids past the integer range
@@ -277,17 +219,8 @@ def respond(invitation_id: int):
     if answer not in ("accept", "decline"):
         flash("请选择“接受邀请”或“不能参加”。", "error")
         return redirect(url_for("portal.index"))
-    try:
-        result = respond_to(inv, answer == "accept", current_user,
-                            reason=request.form.get("reason", ""))
-        db.session.commit()
-        flash({"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
-               "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘，已通知下一位备选专家。"}[result],
-              "success" if result == "accepted" else "info")
-    except InvalidInput as e:
-        db.session.rollback()
-        flash(str(e), "error")
-    return redirect(url_for("portal.index"))
+    return _then_back(lambda: respond_to(inv, answer == "accept", current_user, reason=request.form.get("reason", "")),
+                      lambda result: (ANSWERED[result], "success" if result == "accepted" else "info"))
 
 
 @bp.route("/me/reapply", methods=["POST"])
@@ -297,48 +230,26 @@ def reapply():
     from operations.lifecycle import reapply as start_again
 
     expert = _own_expert()
-    try:
-        start_again(expert, current_user)
-        db.session.commit()
-        flash("已重新开始入库申请，请核对并更新专家信息表后提交。", "success")
-    except InvalidInput as e:
-        db.session.rollback()
-        flash(str(e), "error")
-    return redirect(url_for("portal.index"))
+    return _then_back(lambda: start_again(expert, current_user), "已重新开始入库申请，请核对并更新专家信息表后提交。")
 
 
 @bp.route("/me/leave", methods=["POST"])
 @login_required
 def leave():
-    """Mark (or remove) a period when the expert cannot take part in reviews; draws skip it."""
-    from datetime import date
-
-    from models import ExpertLeave
-
+    """Mark a period when the expert cannot take part in reviews; draws skip it."""
     expert = _own_expert()
-    if "remove" in request.form:
-        row = get_by_id(ExpertLeave, request.form["remove"])
-        if row is None or row.expert_id != expert.id:
-            flash("找不到要撤销的请假记录，请刷新页面后重试。", "error")
-            return redirect(url_for("portal.index"))
-        db.session.delete(row)
-        audit.record("leave_removed", expert, start=str(row.start_date), end=str(row.end_date))
-        db.session.commit()
-        return redirect(url_for("portal.index"))
-    try:
-        start = date.fromisoformat(request.form.get("start", ""))
-        end = date.fromisoformat(request.form.get("end", ""))
-    except ValueError:
-        flash("请填写请假的起止日期", "error")
-        return redirect(url_for("portal.index"))
-    if end < start:
-        flash("结束日期不能早于开始日期", "error")
-    elif expert.status not in ("admitted", "dormant"):
-        flash("入库后方可登记请假", "error")
-    else:
-        db.session.add(ExpertLeave(expert_id=expert.id, start_date=start, end_date=end,
-                                   reason=request.form.get("reason", "")[:200]))
-        audit.record("leave_added", expert, start=str(start), end=str(end))
-        db.session.commit()
-        flash("已登记请假，期间不会被抽取。", "success")
-    return redirect(url_for("portal.index"))
+    form = LeaveForm()
+
+    def apply():
+        if not form.validate_on_submit():
+            raise InvalidInput(next(iter(form.errors.values()))[0])
+        return add_leave(expert, form.start.data, form.end.data, form.reason.data or "", current_user)
+    return _then_back(apply, "已登记请假，期间不会被抽取。")
+
+
+@bp.route("/me/leave/<leave_id>/remove", methods=["POST"])
+@login_required
+def remove_leave_period(leave_id: str):
+    """Withdraw a leave period the expert registered."""
+    expert = _own_expert()
+    return _then_back(lambda: remove_leave(expert, get_by_id(ExpertLeave, leave_id), current_user), "已撤销请假。")

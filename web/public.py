@@ -65,8 +65,9 @@ def answer_invitation(token: str):
     from flask import abort
 
     from models import Invitation
-    from operations.draws import respond
+    from operations.invitations import respond
     from operations.notify import read_invitation_token
+    from web.portal import ANSWERED
 
     try:
         invitation_id, answer = read_invitation_token(token)
@@ -80,8 +81,7 @@ def answer_invitation(token: str):
             result = respond(inv, answer == "accept", inv.expert.user, reason=request.form.get("reason", ""),
                              via="email_link")
             db.session.commit()
-            flash({"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
-                   "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘。"}[result], "success")
+            flash(ANSWERED[result], "success" if result == "accepted" else "info")
         except InvalidInput as e:
             db.session.rollback()
             flash(str(e), "error")

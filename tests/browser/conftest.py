@@ -64,3 +64,11 @@ def login(page, base: str, username: str, password: str = "Demo@2026") -> None:
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def pick_select2(page, field: str, typed: str) -> None:
+    """Choose in a Select2 box as a person does: open it, type, press Enter."""
+    page.click(f"#s2id_{field} a")
+    page.keyboard.type(typed)
+    page.wait_for_selector(".select2-drop-active .select2-result-selectable")
+    page.keyboard.press("Enter")

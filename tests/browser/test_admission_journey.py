@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from models import Expert, db
 from tests.browser.conftest import login
-from tests.browser.test_back_office import pick_select2  # noqa: F401  (same helper style)
 from tests.factories import PDF, PNG, resident_id
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rules.idcard import resident_id_check_char
-from tests.browser.conftest import login
+from tests.browser.conftest import login, pick_select2
 
 MENUS = {
     "bureau": {"专家管理", "基础数据", "系统管理"},
@@ -32,14 +32,6 @@ def test_wrong_password_is_refused_in_chinese(live_server, page, shot):
     assert "用户名或密码错误" in page.content()
     assert page.url.endswith("/login")
     shot(page, "login-refused")
-
-
-def pick_select2(page, field: str, typed: str) -> None:
-    """Choose in a Select2 box as a person does: open it, type, press Enter."""
-    page.click(f"#s2id_{field} a")
-    page.keyboard.type(typed)
-    page.wait_for_selector(".select2-drop-active .select2-result-selectable")
-    page.keyboard.press("Enter")
 
 
 def test_expert_form_shows_a_bad_id_number_at_the_field_and_keeps_the_rest(live_server, page, shot):

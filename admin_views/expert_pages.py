@@ -1,0 +1,90 @@
+"""The expert view's own pages: the review of one application, the 专家信息表, invitation and exit."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from admin_views.base import apply_form
+from forms.accounts import RegisterForm
+from forms.review import DecisionForm, ExitForm
+from models import ExpertFile, Objection, db
+from operations import admission, audit
+from operations.accounts import register_expert
+from operations.experts import eligibility_of
+from rules.admission import ACTIONS, ROUTES, STATUSES
+from rules.lifecycle import EXIT_REASONS
+from rules.record import FILE_KINDS
+from web.downloads import send_download
+
+
+class ExpertPages:
+    """Mixed into ExpertView: its get_one scopes every page to the user's experts."""
+
+    @expose("/review/", methods=("GET", "POST"))
+    def review_view(self):
+        """One application: the record, eligibility, objections, timeline, and the reviewer's decision."""
+        expert = self.get_one(request.args.get("id"))
+        form = DecisionForm().with_choices(admission.review_choices(expert, current_user), ACTIONS)
+        done, error = apply_form(form, lambda: admission.decide(
+            expert, form.decision.data, current_user, reason=form.reason.data or "", override=form.override.data or ""))
+        if done:
+            flash(f"已{ACTIONS[form.decision.data]}：{expert.name}（当前状态：{expert.status_label}）", "success")
+            return redirect(url_for(".review_view", id=expert.id))
+        objections = db.session.scalars(select(Objection).where(Objection.expert_id == expert.id)
+                                        .order_by(Objection.created_at)).all()
+        if request.method == "GET":
+            audit.record("view_expert", expert, page="review")
+            db.session.commit()
+        return self.render("admin/expert_review.html", expert=expert, choices=[c for c, _ in form.decision.choices],
+                           actions=ACTIONS, error=error, form_values=request.form,
+                           report=eligibility_of(expert), events=admission.timeline(expert),
+                           objections=objections, bureau_as_dept=admission.bureau_is_department(expert),
+                           routes=ROUTES, statuses=STATUSES, proof_kinds=FILE_KINDS,
+                           proofs=db.session.scalars(select(ExpertFile).where(ExpertFile.expert_id == expert.id)).all())
+
+    @expose("/form.xlsx")
+    def form_xlsx_view(self):
+        """The 专家信息表 of an expert in scope, for the unit to print and stamp."""
+        from operations.exports import expert_form_export
+
+        content, filename = expert_form_export(self.get_one(request.args.get("id")), current_user)
+        db.session.commit()
+        return send_download(content, filename)
+
+    @expose("/invite/", methods=("GET", "POST"))
+    def invite_view(self):
+        """邀请入库: create the expert's account; they complete the form; the bureau confirms."""
+        form = RegisterForm()
+        if form.validate_on_submit():
+            expert = register_expert(username=form.username.data, name=form.name.data, password=form.password.data,
+                                     mobile=form.mobile.data, email=form.email.data, invited_by=current_user)
+            db.session.commit()
+            flash(f"已邀请 {expert.name} 入库：请将用户名“{form.username.data}”和初始密码告知本人，"
+                  "由其登录填写专家信息表后提交，再由市科技局确认入库。", "success")
+            return redirect(url_for(".review_view", id=expert.id))
+        return self.render("admin/expert_invite.html", form=form)
+
+    @expose("/exit/", methods=("GET", "POST"))
+    def exit_view(self):
+        """出库: the bureau records a reason of rules §8 with its evidence."""
+        from operations.files import store_upload
+        from operations.lifecycle import exit_expert
+
+        expert = self.get_one(request.args.get("id"))
+        form = ExitForm()
+
+        def apply():
+            storage = form.evidence_file.data
+            file_id = store_upload(storage, current_user).id if storage and storage.filename else None
+            exit_expert(expert, form.reason.data or "", current_user, evidence=form.evidence.data or "",
+                        file_id=file_id)
+
+        done, error = apply_form(form, apply)
+        if done:
+            flash(f"{expert.name} 已出库。", "success")
+            return redirect(url_for(".review_view", id=expert.id))
+        if error:
+            flash(error, "error")
+        return self.render("admin/expert_exit.html", expert=expert, reasons=EXIT_REASONS, form_values=request.form)
