@@ -136,9 +136,8 @@ def register_commands(app: Flask) -> None:
         from models import utcnow
         from operations import audit
         from operations.admission import end_publicity
-        from operations.draw_requests import flagged_for_exit
         from operations.invitations import expire_invitations, remind_deadlines
-        from operations.lifecycle import overage_non_priority, run_activity_clock
+        from operations.lifecycle import absent_twice, overage_non_priority, run_activity_clock
         from operations.notify import send_pending
         from sqlalchemy import text
 
@@ -161,8 +160,8 @@ def register_commands(app: Flask) -> None:
                    f"（待市科技局处理）；邀请超时 {expired} 个（已顺延邀请备选专家）；答复期限提醒 {reminded} 个")
         click.echo(f"活跃度：新进入休眠 {clock['dormant']} 人；超过两年未登录自动出库 {clock['exit']} 人；"
                    f"发出休眠/出库提醒 {clock['warned']} 人")
-        click.echo(f"待市科技局处理：超过65周岁的非优先入库专家 {len(overage_non_priority(day))} 人；"
-                   f"接受邀请后无故缺席2次的专家 {len(flagged_for_exit())} 人")
+        click.echo(f"待市科技局处理（处理前不参与抽取）：超过65周岁的非优先入库专家 {len(overage_non_priority(day))} 人；"
+                   f"接受邀请后无故缺席2次的专家 {len(absent_twice())} 人")
         click.echo(f"邮件：发送 {sent} 封，发送失败待重试 {failed} 封")
 
     draws_cli = AppGroup("draws", help="专家抽取")

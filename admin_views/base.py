@@ -100,6 +100,11 @@ def apply_form(form, apply) -> tuple[bool, str | None]:
     Nothing of a refused form or a refused step is kept: the page is shown again with what was typed."""
     if not form.validate_on_submit():
         return False, "；".join(m for messages in form.errors.values() for m in messages) or None
+    return in_one_transaction(apply)
+
+
+def in_one_transaction(apply) -> tuple[bool, str | None]:
+    """Apply one change and commit it; when the rules refuse it, roll back: (done, the refusal)."""
     try:
         apply()
         db.session.commit()

@@ -8,10 +8,11 @@ from flask_login import current_user
 
 from admin_views.base import RoleView, apply_form, choices
 from forms.review import DecisionForm
+from operations.admission import stand_ins
 from operations.changes import choices_for, decide
 from operations.profile import change_rows
 from operations.scope import change_scope
-from rules.changes import CHANGE_ACTIONS, CHANGE_STATES
+from rules.changes import CHANGE_ACTIONS, CHANGE_STATES, PROPOSERS
 
 REVIEWERS = frozenset({"bureau", "unit", "dept"})
 
@@ -26,9 +27,12 @@ class ChangeRequestView(RoleView):
     row_scope = staticmethod(change_scope)
 
     # View
-    column_list = ["expert", "organization", "status", "created_at"]
+    column_list = ["expert", "organization", "proposed_by", "status", "created_at"]
     column_labels = {"expert": "专家", "organization": "审核单位", "status": "状态", "created_at": "提交时间",
-                     "reason": "意见", "decided_at": "办结时间", "changes": "变更内容"}
+                     "reason": "审核意见", "decided_at": "办结时间", "changes": "变更内容", "proposed_by": "提出人",
+                     "proposal_reason": "变更理由"}
+    column_details_list = ["expert", "organization", "proposed_by", "proposal_reason", "status", "reason",
+                           "created_at", "decided_at"]
     column_choices = {"status": choices(CHANGE_STATES)}
     column_filters = ["status"]
     column_default_sort = ("created_at", True)
@@ -45,4 +49,5 @@ class ChangeRequestView(RoleView):
             return redirect(url_for(".review_view", id=change.id))
         return self.render("admin/change_review.html", change=change, expert=change.expert, rows=change_rows(change),
                            choices=[c for c, _ in form.decision.choices], actions=CHANGE_ACTIONS,
-                           states=CHANGE_STATES, error=error, form_values=request.form)
+                           states=CHANGE_STATES, error=error, form_values=request.form,
+                           stand_ins=stand_ins(change.organization), proposers=PROPOSERS)

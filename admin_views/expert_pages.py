@@ -1,22 +1,36 @@
 """The expert view's own pages: the review of one application, the 专家信息表, invitation and exit."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.form import FormOpts
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin_views.base import apply_form
+from admin_views.base import apply_form, in_one_transaction
 from forms.accounts import RegisterForm
 from forms.review import DecisionForm, ExitForm
 from models import ExpertFile, Objection, db
 from operations import admission, audit
 from operations.accounts import register_expert
 from operations.experts import eligibility_of
-from rules.admission import ACTIONS, ROUTES, STATUSES
+from operations.profile import DATES, REFERENCES, SCALARS, propose_change
+from rules.admission import ACTIONS, ROUTES, STATUSES, may_propose_change
 from rules.lifecycle import EXIT_REASONS
 from rules.record import FILE_KINDS
 from web.downloads import send_download
+
+
+def panel_values(form) -> dict:
+    """The panel form's values as a change request keeps them (operations.profile.snapshot's keys)."""
+    values = {field: form[field].data for field in SCALARS if field in form}
+    values["priority_categories"] = ",".join(form.priority_categories.data or [])
+    values.update({field: form[field].data.isoformat() if form[field].data else None for field in DATES})
+    for key in REFERENCES:
+        row = form[key.removesuffix("_id")].data
+        values[key] = row.id if row else None
+    values["secondary_discipline_ids"] = sorted(d.id for d in form.secondary_disciplines.data or [])
+    return values
 
 
 class ExpertPages:
@@ -40,9 +54,32 @@ class ExpertPages:
         return self.render("admin/expert_review.html", expert=expert, choices=[c for c, _ in form.decision.choices],
                            actions=ACTIONS, error=error, form_values=request.form,
                            report=eligibility_of(expert), events=admission.timeline(expert),
-                           objections=objections, bureau_as_dept=admission.bureau_is_department(expert),
+                           objections=objections, stand_ins=admission.stand_ins(expert.organization),
                            routes=ROUTES, statuses=STATUSES, proof_kinds=FILE_KINDS,
                            proofs=db.session.scalars(select(ExpertFile).where(ExpertFile.expert_id == expert.id)).all())
+
+    @expose("/change/", methods=("GET", "POST"))
+    def change_view(self):
+        """A record in the library changes by a recorded change (§7): a unit's or department's goes to the
+        bureau; the bureau's own correction takes effect at once. The same form, and why."""
+        expert = self.get_one(request.args.get("id"))
+        if not may_propose_change(expert.status, current_user.role):
+            abort(403)
+        form = self.change_form(expert)
+        if request.method == "POST" and self.validate_form(form):
+            done, error = in_one_transaction(lambda: propose_change(
+                expert, panel_values(form), current_user, form.change_reason.data or ""))
+            if done:
+                flash("已更正并记录为信息变更（原值、新值和理由可在“信息变更”中查看）。" if current_user.role == "bureau" else
+                      "已提交信息变更，待市科技局审核；生效前原信息继续有效。", "success")
+                return redirect(url_for(".review_view", id=expert.id))
+            flash(error, "error")
+        if request.method == "GET":
+            audit.record("view_expert", expert, page="change")
+            db.session.commit()
+        return self.render("admin/expert_change.html", model=expert, form=form,
+                           form_opts=FormOpts(widget_args=self.form_widget_args, form_rules=self.change_rules()),
+                           return_url=url_for(".review_view", id=expert.id))
 
     @expose("/form.xlsx")
     def form_xlsx_view(self):

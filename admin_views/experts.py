@@ -1,10 +1,11 @@
 """The expert record in the back office, scoped to each reviewer's unit or department."""
 from __future__ import annotations
 
-from flask import abort, flash, g, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.helpers import get_form_data
 from flask_admin.form import rules as form_layout
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
@@ -12,19 +13,20 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from wtforms import ValidationError
+from wtforms import TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Optional
 
 from admin_views.base import RoleView, choices, user_role
 from admin_views.expert_pages import ExpertPages
 from forms.expert import expert_fields
+from forms.fields import text_length
 from forms.validators import RuleCheck
 from models import Discipline, Expert, ExpertAvoidance, Organization, ReferenceItem, db
 from models.base import parse_ids
 from operations import admission, audit
 from operations.experts import eligibility_of
 from operations.scope import expert_scope, organization_scope
-from rules.admission import ROUTES, STATUSES, may_edit_in_place, may_ever
+from rules.admission import ROUTES, STATUSES, may_edit_in_place, may_ever, may_propose_change
 from rules.credit_code import validate_credit_code
 from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
 from rules.idcard import ID_TYPES
@@ -84,6 +86,7 @@ class ExpertView(ExpertPages, RoleView):
     details_roles = REVIEWERS
     delete_roles = frozenset()  # experts leave by exit (出库), never by deletion
     page_roles = {"review_view": REVIEWERS, "form_xlsx_view": REVIEWERS, "reveal_view": REVIEWERS,
+                  "change_view": REVIEWERS,
                   "invite_view": BUREAU, "exit_view": BUREAU, "roster_view": REVIEWERS | {"leader"}}
     row_scope = staticmethod(expert_scope)
 
@@ -223,7 +226,9 @@ class ExpertView(ExpertPages, RoleView):
         return [f for f in ("id_number", "bank_account") if not may_see(user_role(), f)]
 
     def edit_form(self, obj=None):
-        form = super().edit_form(obj)
+        return self._mask_numbers(super().edit_form(obj), obj)
+
+    def _mask_numbers(self, form, obj):
         for name in self._hidden_numbers():
             field = getattr(form, name, None)
             if field is not None:
@@ -231,6 +236,19 @@ class ExpertView(ExpertPages, RoleView):
                 field.render_kw = {"readonly": True}
                 field.description = "仅市科技局可查看和修改"
         return form
+
+    def change_rules(self):
+        """The form's sections without the declared avoidances, which a change request does not carry."""
+        return form_layout.RuleSet(self, self.form_rules[:-1])  # the last section is the avoidances
+
+    def change_form(self, expert):
+        """The edit form, and why the change is made: how a record in the library is changed (§7)."""
+        form_class = type("ExpertChangeForm", (self._edit_form_class,), {"change_reason": TextAreaField(
+            "变更理由", [InputRequired("请填写变更理由"), text_length()],
+            description="如：单位来函更正、职称晋升、工作调动等；将与原值、新值一并记录")})
+        form = form_class(get_form_data(), obj=expert)
+        form._obj = expert
+        return self._mask_numbers(form, expert)
 
     def validate_form(self, form):
         hidden = self._hidden_numbers() if getattr(form, "_obj", None) is not None else []
@@ -247,6 +265,8 @@ class ExpertView(ExpertPages, RoleView):
     # Hooks
     def on_form_prefill(self, form, id):
         expert = self.get_one(id)
+        if may_propose_change(expert.status, user_role()):  # in the library: by a recorded change only
+            abort(redirect(url_for(".change_view", id=expert.id)))
         if not may_edit_in_place(expert.status, user_role()):
             abort(403)
         if request.method == "GET":

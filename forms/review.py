@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import RadioField, SelectField, TextAreaField, ValidationError
+from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField, ValidationError
+from wtforms.validators import InputRequired
 
 from forms.fields import text_length
 
@@ -22,6 +23,13 @@ class DecisionForm(FlaskForm):
     def validate_decision(self, field):
         if field.data not in dict(field.choices):
             raise ValidationError("请选择一项您可以执行的操作")
+
+
+class FlagDecisionForm(FlaskForm):
+    """The experts ticked on a list of exit flags, and the bureau's note on them."""
+
+    expert_ids = SelectMultipleField("专家", choices=[], validate_choice=False)
+    note = TextAreaField("处理意见", [InputRequired("请填写处理意见"), text_length()])
 
 
 class ExitForm(FlaskForm):

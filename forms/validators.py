@@ -71,4 +71,5 @@ def id_number_check(form, field):
     if own is not None and own.id is not None:
         clash = clash.where(Expert.id != own.id)
     if db.session.scalar(clash) is not None:
-        raise ValidationError("该证件号码已登记在库，请勿重复录入")
+        raise ValidationError("该证件号码已登记在库，请勿重复录入；如您曾经申请，请用原账号登录后重新申请"
+                              "（忘记用户名或密码请联系市科技局）")

@@ -9,12 +9,13 @@ from models.audit import AuditEntry
 from models.notifications import OutboxMessage
 from models.draws import (DrawRecord, DrawRequest, ExpertLeave, Invitation, ProjectMember,
                           RequestAvoidance, SpecialExpert)
-from models.admission import ChangeRequest, ExpertEvent, ExpertExit, ExpertFile, Objection, PublicityBatch
+from models.admission import (ChangeRequest, ExitRequest, ExpertEvent, ExpertExit, ExpertFile, Objection,
+                              PublicityBatch)
 
 __all__ = [
     "db", "local_now", "utcnow", "Discipline", "ReferenceItem", "College", "ManagingDepartment",
     "Organization", "ROLES", "STAFF_ROLES", "User", "UploadedFile", "EXPERT_STATUSES",
     "Expert", "ExpertAvoidance", "AuditEntry", "ChangeRequest", "ExpertEvent", "ExpertFile",
     "Objection", "PublicityBatch", "DrawRecord", "DrawRequest", "ExpertLeave", "Invitation",
-    "ProjectMember", "RequestAvoidance", "SpecialExpert", "ExpertExit", "OutboxMessage",
+    "ProjectMember", "RequestAvoidance", "SpecialExpert", "ExpertExit", "ExitRequest", "OutboxMessage",
 ]

@@ -13,6 +13,7 @@ from models.files import UploadedFile
 from models.organizations import Organization
 from models.users import User
 from rules.changes import CHANGE_STATES
+from rules.lifecycle import EXIT_REQUEST_STATES
 
 
 
@@ -104,12 +105,37 @@ class ChangeRequest(db.Model):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     organization: Mapped[Organization | None] = relationship()
     status: Mapped[str] = mapped_column(String(20), default="pending_unit", index=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # the reviewer's opinion
+    # Who proposed it (the expert, their unit or department, or the bureau's own correction) and why.
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    proposed_by: Mapped[User | None] = relationship()
+    proposal_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 
     def __str__(self) -> str:
         return f"变更申请 #{self.id}"
+
+
+class ExitRequest(db.Model):
+    """An expert's written request to leave the library (rules §8(二)), decided by the bureau."""
+
+    __tablename__ = "exit_request"
+    __table_args__ = (db.CheckConstraint(in_list("status", EXIT_REQUEST_STATES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    expert: Mapped[Expert] = relationship()
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_by: Mapped[User | None] = relationship()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    def __str__(self) -> str:
+        return f"{self.expert.name if self.expert else self.expert_id} 申请出库"
 
 
 class ExpertExit(db.Model):

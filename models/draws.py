@@ -210,6 +210,8 @@ class Invitation(db.Model):
     special_reason: Mapped[str] = mapped_column(Text, default="")
     attendance: Mapped[str | None] = mapped_column(String(20))
     absence_reason: Mapped[str] = mapped_column(Text, default="")
+    # When the bureau acted on this absence (an exit, or a decision to keep the expert): it no longer counts.
+    absence_reviewed_at: Mapped[datetime | None]
     rating: Mapped[int | None]
     comments: Mapped[str] = mapped_column(Text, default="")
     fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))

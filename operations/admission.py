@@ -3,21 +3,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
-from models import Expert, ExpertEvent, Objection, PublicityBatch, db, utcnow
+from models import Expert, ExpertEvent, Objection, Organization, PublicityBatch, User, db, utcnow
 from operations import audit
 from operations.experts import eligibility_of
 from operations.files import files_present
 from operations.profile import snapshot
 from operations.scope import record_scope, within
 from rules import InvalidInput
-from rules.admission import REVIEW_DECISIONS, allowed_actions, next_state, require_reason, route_for
+from rules.admission import (REVIEW_DECISIONS, allowed_actions, eligibility_checked, next_state, require_reason,
+                             route_for)
 from rules.completeness import missing_for_submission
 from rules.publicity import may_admit_after_publicity, publicity_period
 
-# The decisions at which the bureau answers for eligibility (rules §4–§5).
-ADMITTING = {"publicize", "confirm"}
 
 
 def in_scope(user, expert: Expert) -> bool:
@@ -45,19 +44,36 @@ def submit_application(expert: Expert, user) -> str:
     return transition(expert, "submit", user)
 
 
-def bureau_is_department(expert: Expert) -> bool:
-    org = expert.organization
-    return org is None or org.bureau_is_department
+def reapply(expert: Expert, user) -> str:
+    """常年受理: after 不予入库 — or an exit whose reason allows it — the expert applies again on the same
+    account: a new draft, on the open route unless submitted as a provincial-library expert, with a new
+    stamped form; the history (and the rejection's reason) stays for the reviewers."""
+    if expert.status == "exited":
+        from operations.lifecycle import reapply_after_exit
+
+        reapply_after_exit(expert, user)
+        return expert.status
+    return transition(expert, "reapply", user, admission_route="open", publicity_batch_id=None,
+                      stamped_form_id=None, admitted_on=None)
 
 
-def bureau_is_unit(expert: Expert) -> bool:
-    """True when the expert's unit has no active reviewer account: the bureau recommends instead."""
-    from models import User
+def last_reason(expert: Expert, action: str) -> ExpertEvent | None:
+    """The latest step of this kind on the expert's path (e.g. the rejection, with its reason)."""
+    return db.session.scalar(select(ExpertEvent).where(ExpertEvent.expert_id == expert.id, ExpertEvent.action == action)
+                             .order_by(ExpertEvent.at.desc(), ExpertEvent.id.desc()).limit(1))
 
-    if expert.organization_id is None:
-        return True
-    return db.session.scalar(select(User.id).where(User.role == "unit", User.active.is_(True),
-                                                   User.organization_id == expert.organization_id).limit(1)) is None
+
+def stand_ins(org: Organization | None) -> dict[str, bool]:
+    """Where the bureau acts for a reviewer the chain lacks (notice §2.1.3), in admission and in changes
+    alike, so that nothing waits for ever: for a unit without an active reviewer account; for the
+    department of a unit that has none, lies outside Shaoxing, or whose department has no active reviewer."""
+    if org is None:
+        return {"bureau_is_unit": True, "bureau_is_department": True}
+    active = set(db.session.scalars(select(User.role).where(User.active.is_(True), or_(
+        and_(User.role == "unit", User.organization_id == org.id),
+        and_(User.role == "dept", User.department_id == org.department_id)))))
+    return {"bureau_is_unit": "unit" not in active,
+            "bureau_is_department": org.bureau_is_department or "dept" not in active}
 
 
 def transition(expert: Expert, action: str, user=None, *, role: str | None = None, reason: str = "",
@@ -68,9 +84,7 @@ def transition(expert: Expert, action: str, user=None, *, role: str | None = Non
     if user is not None and role == user.role and not in_scope(user, expert):
         raise InvalidInput("该专家不在您的管理范围内")
     old = expert.status
-    new = next_state(old, action, role, route=expert.admission_route,
-                     bureau_is_department=bureau_is_department(expert),
-                     bureau_is_unit=role == "bureau" and old == "pending_unit" and bureau_is_unit(expert))
+    new = next_state(old, action, role, route=expert.admission_route, **stand_ins(expert.organization))
     reason = require_reason(action, reason)
     if action == "admit":
         # Admission after publicity only once the seven days passed with no open objection,
@@ -79,7 +93,7 @@ def transition(expert: Expert, action: str, user=None, *, role: str | None = Non
         if batch is None or not may_admit_after_publicity(batch.end_date, today, open_objections(expert)):
             end = f"至{batch.end_date:%Y年%m月%d日}" if batch else "未开始"
             raise InvalidInput(f"公示期{end}，期满且无异议后方可入库")
-    if action in ADMITTING:
+    if eligibility_checked(expert.admission_route, action):
         report = eligibility_of(expert, today)
         if not report.eligible and not override.strip():
             raise InvalidInput("该专家不符合入库条件（" + "；".join(c.message for c in report.unmet)
@@ -159,10 +173,8 @@ def apply_each(experts: list[Expert], step) -> list[str]:
 
 def review_choices(expert: Expert, user) -> list[str]:
     """The decisions the rules leave this reviewer on the review page, standing in where they must."""
-    role = user.role
-    as_unit = role == "bureau" and expert.status == "pending_unit" and bureau_is_unit(expert)
-    return [a for a in allowed_actions(expert.status, role, route=expert.admission_route,
-                                       bureau_is_department=bureau_is_department(expert), bureau_is_unit=as_unit)
+    return [a for a in allowed_actions(expert.status, user.role, route=expert.admission_route,
+                                       **stand_ins(expert.organization))
             if a in REVIEW_DECISIONS]
 
 

@@ -7,21 +7,16 @@ from sqlalchemy import update
 
 from models import ChangeRequest, Expert, db, utcnow
 from operations import audit
+from operations.admission import stand_ins
 from operations.profile import apply_snapshot
 from operations.scope import change_scope, within
 from rules import InvalidInput
 from rules.changes import allowed_change_actions, change_next_state
 
 
-def bureau_is_department(change: ChangeRequest) -> bool:
-    """The bureau reviews in place of a missing department, as in admission (notice §2.1.3)."""
-    org = change.organization
-    return org is None or org.bureau_is_department
-
-
 def choices_for(change: ChangeRequest, user) -> list[str]:
-    """The decisions this user may take on the change request now."""
-    return allowed_change_actions(change.status, user.role, bureau_is_department=bureau_is_department(change))
+    """The decisions this user may take on the change request now (the bureau standing in as in admission)."""
+    return allowed_change_actions(change.status, user.role, **stand_ins(change.organization))
 
 
 def decide(change: ChangeRequest, action: str, user, reason: str = "") -> str:
@@ -29,7 +24,7 @@ def decide(change: ChangeRequest, action: str, user, reason: str = "") -> str:
     if not within(change_scope, user, change):
         raise InvalidInput("该变更申请不在您的管理范围内")
     old = change.status
-    new = change_next_state(old, action, user.role, bureau_is_department=bureau_is_department(change))
+    new = change_next_state(old, action, user.role, **stand_ins(change.organization))
     if action == "reject" and not reason.strip():
         raise InvalidInput("请填写不予通过的理由")
     result = db.session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from models import DrawRecord, DrawRequest, Invitation, SpecialExpert, db, local_now, utcnow
 from models.base import serialise
@@ -130,10 +130,3 @@ def record_attendance(inv: Invitation, user, *, attendance: str, reason: str = "
     inv.attendance, inv.absence_reason, inv.rating = attendance, reason.strip(), rating
     inv.comments, inv.fee = comments.strip(), fee
     audit.record("attendance", inv, user=user, attendance=attendance, rating=rating, fee=str(fee))
-
-
-def flagged_for_exit() -> list[tuple[int, int]]:
-    """(expert id, count) for experts absent twice without reason after accepting (rules §8)."""
-    return db.session.execute(
-        select(Invitation.expert_id, func.count()).where(Invitation.attendance == "absent_unexcused")
-        .group_by(Invitation.expert_id).having(func.count() >= 2)).all()

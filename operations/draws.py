@@ -21,12 +21,16 @@ from models import (College, Discipline, DrawRecord, DrawRequest, Expert, Expert
                     Organization, db)
 from models.experts import expert_secondary_discipline
 from operations import audit
+from operations.lifecycle import absent_twice
 from rules.admission import IN_LIBRARY
 from rules.conflicts import (DEFAULT_YEARLY_CAP, Activity, Avoidance, Candidate, Interval, Member, age_band_on,
                              exclusions)
 from rules.draw import ALGORITHM_VERSION, REPLAYABLE, draw, pool_digest, replay
-from rules.eligibility import TITLE_LEVELS, age_on
+from rules.eligibility import TITLE_LEVELS, age_on, birth_date_for_age
 from rules.invitations import ENGAGING
+from rules.lifecycle import over_age_for_exit
+
+OVER_AGE, ABSENT_TWICE = frozenset({"over_age"}), frozenset({"absent_twice"})
 
 
 class PoolEntry(NamedTuple):
@@ -50,7 +54,8 @@ def _conditions(req: DrawRequest) -> dict:
 # whole conflict check.
 CANDIDATE_COLUMNS = (Expert.id, Expert.name, Expert.organization_id, Expert.status, Expert.birth_date,
                      Expert.birth_month, Organization.name.label("org_name"), Organization.credit_code,
-                     College.name.label("college"), Discipline.code.label("sub_discipline"))
+                     College.name.label("college"), Discipline.code.label("sub_discipline"),
+                     Expert.priority_categories)
 
 
 def _candidate_rows():
@@ -91,7 +96,7 @@ def matching_experts(req: DrawRequest) -> list:
     day = req.start_at.date()
     if req.age_min is not None or req.age_max is not None:
         def fits(e):
-            birth = e.birth_date or e.birth_month
+            birth = birth_date_for_age(e.birth_date, e.birth_month)
             if birth is None:
                 return False
             age = age_on(birth, day)
@@ -166,12 +171,20 @@ def candidates_for(req: DrawRequest, experts: list) -> list[Candidate]:
             select(Invitation.expert_id, Expert.organization_id).join(Expert, Invitation.expert_id == Expert.id)
             .where(Invitation.request_id == req.id, Invitation.status.in_(ENGAGING), Invitation.role != "special")):
         engaged_here[org_id].add(expert_id)
+    # Flagged for an exit the bureau has not decided yet (§8(一), §8(四)): kept out meanwhile.
+    absent = {expert_id for expert_id, _count in absent_twice()}
     day = req.start_at.date()
     none, empty = frozenset(), ()
     result = []
-    for expert_id, name, org_id, status, birth_date, birth_month, org_name, credit_code, college, code in experts:
-        birth = birth_date or birth_month
+    for expert_id, name, org_id, status, birth_date, birth_month, org_name, credit_code, college, code, priority \
+            in experts:
+        birth = birth_date_for_age(birth_date, birth_month)
         band = age_band_on(birth, day) if birth else None
+        flags = none
+        if over_age_for_exit(birth, priority, day):
+            flags = OVER_AGE
+        if expert_id in absent:
+            flags = flags | ABSENT_TWICE
         result.append(Candidate(
             expert_id, name, org_id, org_name, credit_code, college or "", "", status,
             frozenset(avoid_units[expert_id]) if expert_id in avoid_units else none,
@@ -179,7 +192,7 @@ def candidates_for(req: DrawRequest, experts: list) -> list[Candidate]:
             tuple(engagements[expert_id]) if expert_id in engagements else empty,
             tuple(leaves[expert_id]) if expert_id in leaves else empty,
             yearly.get(expert_id, 0), expert_id in drawn_here,
-            len(engaged_here[org_id] - {expert_id}) if engaged_here else 0, band, code))
+            len(engaged_here[org_id] - {expert_id}) if engaged_here else 0, band, code, flags))
     return result
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import date
 
 from models import Expert
-from rules.eligibility import Applicant, EligibilityReport, check_eligibility
+from rules.eligibility import Applicant, EligibilityReport, birth_date_for_age, check_eligibility
 
 
 def applicant_of(expert: Expert) -> Applicant:
     """The rules' view of an expert: plain values only."""
     return Applicant(
-        birth_date=expert.birth_date or expert.birth_month,
+        birth_date=birth_date_for_age(expert.birth_date, expert.birth_month),
+        birth_date_from_month=expert.birth_date is None,
         years_in_field=expert.years_in_field,
         title_level=expert.title_level,
         equivalent_level=expert.equivalent_level,

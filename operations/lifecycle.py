@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from models import Expert, ExpertEvent, ExpertExit, ExpertLeave, User, db, utcnow
+from models import Expert, ExitRequest, ExpertEvent, ExpertExit, ExpertLeave, Invitation, User, db, utcnow
 from operations import audit
 from rules import InvalidInput
 from rules.admission import IN_LIBRARY
-from rules.eligibility import age_on, MAX_AGE
-from rules.lifecycle import EXIT_REASONS, activity_state, may_reapply, warning_due
+from rules.eligibility import age_on, birth_date_for_age
+from rules.lifecycle import (ABSENCES_FOR_EXIT, EXIT_REASONS, activity_state, may_reapply, over_age_for_exit,
+                             warning_due)
 
 
 def _set_status(expert_id: int, old: str, new: str, action: str, reason: str, user=None) -> bool:
@@ -37,6 +38,10 @@ def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", f
     label, allowed = EXIT_REASONS[reason]
     if not _set_status(expert.id, expert.status, "exited", "exit", f"{label}。{evidence.strip()}".rstrip("。") , user):
         raise InvalidInput("该专家状态已变化，请刷新页面")
+    # An expert out of the library has no request to leave pending any more, whatever the reason.
+    db.session.execute(update(ExitRequest).where(ExitRequest.expert_id == expert.id, ExitRequest.status == "pending")
+                       .values(status="approved", decision_reason=f"已出库（{label}）", decided_at=utcnow(),
+                               decided_by_id=getattr(user, "id", None)))
     record = ExpertExit(expert_id=expert.id, reason=reason, evidence=evidence.strip(), file_id=file_id,
                         reapply_allowed=allowed, decided_by_id=getattr(user, "id", None))
     db.session.add(record)
@@ -54,7 +59,41 @@ def exit_expert(expert: Expert, reason: str, user=None, *, evidence: str = "", f
     return record
 
 
-def reapply(expert: Expert, user) -> None:
+def request_exit(expert: Expert, reason: str, user) -> ExitRequest:
+    """§8(二): an expert asks in writing not to serve any longer; the bureau decides (decide_exit_request)."""
+    if expert.status not in IN_LIBRARY:
+        raise InvalidInput("只有在库专家可以申请出库")
+    if not reason.strip():
+        raise InvalidInput("请写明申请不再担任专家的原因")
+    if db.session.scalar(select(ExitRequest.id).where(ExitRequest.expert_id == expert.id,
+                                                      ExitRequest.status == "pending")):
+        raise InvalidInput("您已提交出库申请，请待市科技局处理")
+    request = ExitRequest(expert_id=expert.id, reason=reason.strip())
+    db.session.add(request)
+    db.session.add(ExpertEvent(expert_id=expert.id, user_id=user.id, actor_label=user.name, action="exit_request",
+                               from_status=expert.status, to_status=expert.status, reason=reason.strip()))
+    db.session.flush()
+    audit.record("exit_request", request, user=user, expert_id=expert.id, reason=reason.strip())
+    return request
+
+
+def decide_exit_request(request: ExitRequest, user, approve: bool, reason: str = "") -> None:
+    """The bureau grants the request (an exit for the expert's own request, which allows a later
+    re-application) or declines it with its reason."""
+    if request.status != "pending":
+        raise InvalidInput("该出库申请已处理")
+    if not approve and not reason.strip():
+        raise InvalidInput("请填写不同意的理由")
+    request.status, request.decision_reason = ("approved" if approve else "rejected"), reason.strip()
+    request.decided_by_id, request.decided_at = user.id, utcnow()
+    audit.record("exit_request_" + request.status, request, user=user, expert_id=request.expert_id,
+                 reason=reason.strip())
+    if approve:
+        exit_expert(request.expert, "own_request", user,
+                    evidence=f"本人书面申请（{request.created_at:%Y-%m-%d}）：{request.reason}")
+
+
+def reapply_after_exit(expert: Expert, user) -> None:
     """An exited expert whose exit allows it starts a fresh admission from their old record."""
     last = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert.id)
                              .order_by(ExpertExit.id.desc()).limit(1))
@@ -154,8 +193,83 @@ def _warn(expert_id: int, warning: str, reference: date) -> int:
 
 
 def overage_non_priority(today: date) -> list[int]:
-    """Admitted experts past 65 周岁 without a priority condition, for the bureau to consider."""
+    """In-library experts past 65 周岁 without a priority condition (§8(一)), for the bureau to exit."""
     rows = db.session.execute(select(Expert.id, Expert.birth_date, Expert.birth_month, Expert.priority_categories)
                               .where(Expert.status.in_(IN_LIBRARY))).all()
     return [i for i, birth, month, priority in rows
-            if not priority and (birth or month) and age_on(birth or month, today) > MAX_AGE]
+            if over_age_for_exit(birth_date_for_age(birth, month), priority, today)]
+
+
+def absent_twice() -> list[tuple[int, int]]:
+    """(expert id, count) for in-library experts absent without reason, after accepting, at least twice
+    (§8(四)) — counting only absences the bureau has not yet acted on."""
+    return db.session.execute(
+        select(Invitation.expert_id, func.count()).join(Expert, Invitation.expert_id == Expert.id)
+        .where(Invitation.attendance == "absent_unexcused", Invitation.absence_reviewed_at.is_(None),
+               Expert.status.in_(IN_LIBRARY))
+        .group_by(Invitation.expert_id).having(func.count() >= ABSENCES_FOR_EXIT)).all()
+
+
+def absences_of(expert_ids) -> dict[int, list[tuple]]:
+    """Each expert's absences without reason not yet acted on: (activity day, activity, usage unit), oldest first."""
+    from models import DrawRequest, Organization
+
+    found: dict[int, list[tuple]] = {}
+    for expert_id, start, title, unit in db.session.execute(
+            select(Invitation.expert_id, DrawRequest.start_at, DrawRequest.title, Organization.name)
+            .join(DrawRequest, Invitation.request_id == DrawRequest.id)
+            .join(Organization, DrawRequest.organization_id == Organization.id)
+            .where(Invitation.expert_id.in_(list(expert_ids)), Invitation.attendance == "absent_unexcused",
+                   Invitation.absence_reviewed_at.is_(None)).order_by(DrawRequest.start_at)):
+        found.setdefault(expert_id, []).append((start.date(), title, unit))
+    return found
+
+
+def flag_evidence(expert: Expert, flag: str, today: date) -> str:
+    """What the flag rests on, in words, for the exit's record."""
+    if flag == "age":
+        birth = birth_date_for_age(expert.birth_date, expert.birth_month)
+        return f"出生日期{birth:%Y年%m月%d日}，{age_on(birth, today)}周岁，无优先入库条件"
+    return "接受邀请后无故缺席：" + "；".join(f"{day:%Y年%m月%d日}《{title}》（{unit}）"
+                                     for day, title, unit in absences_of([expert.id]).get(expert.id, []))
+
+
+def exit_flagged(expert: Expert, flag: str, note: str, user, today: date | None = None) -> ExpertExit:
+    """The bureau exits an expert flagged by the daily job (§8(一) over-age: "age"; §8(四) two absences:
+    "absent_twice"), recording the flag's evidence with its own note."""
+    today = today or date.today()
+    if flag == "age" and not over_age_for_exit(birth_date_for_age(expert.birth_date, expert.birth_month),
+                                               expert.priority_categories, today):
+        raise InvalidInput("该专家未超过65周岁或具有优先入库条件")
+    if flag == "absent_twice" and len(absences_of([expert.id]).get(expert.id, [])) < ABSENCES_FOR_EXIT:
+        raise InvalidInput(f"该专家待处理的无故缺席不足{ABSENCES_FOR_EXIT}次")
+    if flag not in ("age", "absent_twice"):
+        raise InvalidInput("请选择出库原因")
+    if not note.strip():
+        raise InvalidInput("请填写处理意见")
+    evidence = flag_evidence(expert, flag, today)
+    record = exit_expert(expert, flag, user, evidence=f"{evidence}。处理意见：{note.strip()}")
+    _absences_reviewed(expert.id)
+    return record
+
+
+def keep_despite_absences(expert: Expert, note: str, user) -> int:
+    """The bureau finds the absences excused (or otherwise keeps the expert): they no longer count."""
+    if not note.strip():
+        raise InvalidInput("请填写核实意见（不予出库的理由）")
+    absences = absences_of([expert.id]).get(expert.id, [])
+    if not absences:
+        raise InvalidInput("该专家没有待处理的无故缺席记录")
+    _absences_reviewed(expert.id)
+    db.session.add(ExpertEvent(expert_id=expert.id, user_id=user.id, actor_label=user.name, action="absences_kept",
+                               from_status=expert.status, to_status=expert.status,
+                               reason=f"无故缺席{len(absences)}次经核实不予出库：{note.strip()}"))
+    audit.record("absences_kept", expert, user=user, absences=len(absences), note=note.strip())
+    return len(absences)
+
+
+def _absences_reviewed(expert_id: int) -> None:
+    db.session.execute(update(Invitation).where(Invitation.expert_id == expert_id,
+                                                Invitation.attendance == "absent_unexcused",
+                                                Invitation.absence_reviewed_at.is_(None))
+                       .values(absence_reviewed_at=utcnow()).execution_options(synchronize_session=False))

@@ -6,8 +6,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models import ChangeRequest, College, Discipline, Expert, Organization, db
+from models import ChangeRequest, College, Discipline, Expert, Organization, db, utcnow
 from operations import audit
+from operations.scope import record_scope, within
 from rules import InvalidInput
 from rules.admission import may_edit_in_place, may_propose_change
 from rules.changes import CHANGE_OPEN, diff, first_change_state
@@ -16,7 +17,8 @@ from rules.record import label_of
 # Profile fields and how each is kept in a snapshot: plain JSON values.
 SCALARS = ["name", "id_type", "id_number", "title_level", "position", "mobile", "office_phone", "email",
            "bank_name", "bank_account", "expert_type", "basic_condition_declared", "equivalent_level",
-           "years_in_field", "priority_categories", "provincial_library", "research_keywords", "title_name"]
+           "years_in_field", "priority_categories", "provincial_library", "research_keywords", "bad_record",
+           "title_name"]
 DATES = ["birth_month", "title_issued_on"]
 REFERENCES = ["education_id", "degree_id", "organization_id", "college_id", "primary_discipline_id"]
 
@@ -61,28 +63,46 @@ def resolve_organization(name: str, credit_code: str, in_shaoxing: bool, user) -
 
 
 def save_profile(expert: Expert, values: dict, user) -> ChangeRequest | None:
-    """Drafts change in place; an admitted record gets a change request and keeps its values."""
+    """Drafts change in place; a record in the library gets a change request and keeps its values."""
     if may_propose_change(expert.status, user.role):
-        changes = diff(snapshot(expert), values)
-        if not changes:
-            raise InvalidInput("没有需要变更的内容")
-        if db.session.scalar(select(ChangeRequest.id).where(
-                ChangeRequest.expert_id == expert.id,
-                ChangeRequest.status.in_(CHANGE_OPEN))):
-            raise InvalidInput("您已有一项变更申请在审核中，请待其办结后再提交新的变更")
-        request = ChangeRequest(expert_id=expert.id, changes=json.dumps(changes, ensure_ascii=False),
-                                organization_id=values.get("organization_id", expert.organization_id),
-                                status=first_change_state(user.role))
-        db.session.add(request)
-        db.session.flush()
-        audit.record("change_request", request, user=user, fields=sorted(changes))
-        return request
+        return propose_change(expert, values, user)
     if not may_edit_in_place(expert.status, user.role):
         raise InvalidInput("申请正在审核中，暂不能修改；如需修改请联系审核人员退回")
     changed = sorted(diff(snapshot(expert), values))
     apply_snapshot(expert, values)
     audit.record("profile_save", expert, user=user, fields=changed)
     return None
+
+
+def propose_change(expert: Expert, values: dict, user, reason: str = "") -> ChangeRequest:
+    """A change to a record in the library (§7), kept with its old and new values and who proposed it.
+
+    The expert's goes to the unit; the unit's or department's to the bureau; the bureau's own correction
+    takes effect at once. Until a change takes effect the old values stand (draws use them)."""
+    if not may_propose_change(expert.status, user.role):
+        raise InvalidInput("只有在库专家的信息需要以变更方式修改")
+    if user.role != "expert" and not within(record_scope, user, expert):
+        raise InvalidInput("该专家不在您的管理范围内")
+    if user.role != "expert" and not reason.strip():
+        raise InvalidInput("请填写变更理由")
+    changes = diff(snapshot(expert), values)
+    if not changes:
+        raise InvalidInput("没有需要变更的内容")
+    if db.session.scalar(select(ChangeRequest.id).where(ChangeRequest.expert_id == expert.id,
+                                                        ChangeRequest.status.in_(CHANGE_OPEN))):
+        raise InvalidInput(("您" if user.role == "expert" else "该专家") + "已有一项变更申请在审核中，请待其办结后再提交新的变更")
+    status = first_change_state(user.role)
+    request = ChangeRequest(expert_id=expert.id, changes=json.dumps(changes, ensure_ascii=False),
+                            organization_id=values.get("organization_id", expert.organization_id), status=status,
+                            proposed_by_id=user.id, proposal_reason=reason.strip(),
+                            decided_at=utcnow() if status == "approved" else None)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("change_request", request, user=user, fields=sorted(changes), proposed_by=user.role,
+                 reason=reason.strip(), to_status=status)
+    if status == "approved":
+        apply_snapshot(expert, {field: new for field, (_old, new) in changes.items()})
+    return request
 
 
 def describe(field: str, value) -> str:

@@ -12,7 +12,7 @@ from models import (Discipline, DrawRecord, DrawRequest, Expert, Invitation, Org
 from rules.admission import IN_LIBRARY
 from rules.admission import STATUSES as EXPERT_STATUSES
 from rules.conflicts import age_band_on
-from rules.eligibility import TITLE_LEVELS
+from rules.eligibility import TITLE_LEVELS, birth_date_for_age
 
 AGE_BANDS = ["<40", "40-49", "50-59", "60+"]
 AGE_LABELS = {"<40": "40岁以下", "40-49": "40–49岁", "50-59": "50–59岁", "60+": "60岁及以上", None: "未知"}
@@ -88,7 +88,7 @@ def figures(year: int, district: str | None = None) -> dict:
     ages = Counter()  # grouped by birthday first: a few thousand distinct days among 100,000 experts
     for birth, month, n in db.session.execute(select(in_library.c.birth_date, in_library.c.birth_month, func.count())
                                               .group_by(in_library.c.birth_date, in_library.c.birth_month)):
-        day = birth or month
+        day = birth_date_for_age(birth, month)
         ages[age_band_on(day, today) if day else None] += n
     by_status = dict(db.session.execute(_district_filter(
         select(Expert.status, func.count()).join(Organization, Expert.organization_id == Organization.id),

@@ -26,7 +26,8 @@ EDIT_IN_PLACE: dict[str, frozenset[str]] = {
     "expert": frozenset({"draft", "returned", "invited"}),
     "unit": frozenset({"pending_unit"}),
     "dept": frozenset({"pending_dept"}),
-    "bureau": frozenset(STATUSES) - {"exited"},
+    # The bureau corrects any record before admission; one in the library only by a recorded change (§7).
+    "bureau": frozenset(STATUSES) - {"exited"} - frozenset(IN_LIBRARY),
 }
 
 ACTIONS: dict[str, str] = {
@@ -38,6 +39,8 @@ ACTIONS: dict[str, str] = {
     "object": "异议",
     "admit": "入库",
     "confirm": "确认入库",
+    "reapply": "重新申请",
+    "withdraw": "撤回申请",
 }
 
 ACTORS: dict[str, str] = {
@@ -81,11 +84,21 @@ TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     ("provincial", "pending_bureau", "confirm", "bureau"): "admitted",
     ("provincial", "pending_bureau", "return", "bureau"): "returned",
     ("provincial", "pending_bureau", "reject", "bureau"): "rejected",
+    # 常年受理 (the notice, 三.3; rules §6(一)1): after 不予入库 the applicant may apply again on the same
+    # account, starting a new draft; the rejection stays in the history for the next reviewers.
+    **{(route, "rejected", "reapply", "expert"): "draft" for route in ("open", "invitation", "provincial")},
+    # The expert takes a submitted application back before the unit decides, to change it.
+    ("open", "pending_unit", "withdraw", "expert"): "draft",
 }
 
 # The decisions a reviewer takes on the review page (the others belong to the expert, the public,
 # a bulk action or the daily job).
 REVIEW_DECISIONS = ("endorse", "return", "reject", "publicize", "confirm")
+
+# The decisions at which the bureau answers for eligibility (§4; §5's relaxations for priority experts):
+# putting an open applicant to publicity, and confirming an invited one. An expert of the provincial
+# library enters on the bureau's check of the proof of membership alone (§5 "自动入库"): no override.
+ELIGIBILITY_CHECKED = {("open", "publicize"), ("invitation", "confirm")}
 
 REASON_REQUIRED = {"return", "reject", "object"}
 _REASON_MESSAGES = {
@@ -162,8 +175,9 @@ def may_edit_in_place(status: str, role: str) -> bool:
 
 
 def may_propose_change(status: str, role: str) -> bool:
-    """An expert in the library changes their record by a request that is reviewed first (§7)."""
-    return role == "expert" and status in IN_LIBRARY
+    """A record in the library changes only by a change request (§7): the expert's own, reviewed by unit,
+    department and bureau; the unit's or department's, reviewed by the bureau; the bureau's own, recorded."""
+    return role in ("expert", "unit", "dept", "bureau") and status in IN_LIBRARY
 
 
 def may_ever(role: str, action: str) -> bool:
@@ -178,3 +192,8 @@ def route_for(current_route: str, provincial_library: bool) -> str:
     if current_route == "invitation":
         return "invitation"
     return "provincial" if provincial_library else "open"
+
+
+def eligibility_checked(route: str, action: str) -> bool:
+    """Whether taking `action` on `route` needs the expert eligible, or a written override (§4–§5)."""
+    return (route, action) in ELIGIBILITY_CHECKED

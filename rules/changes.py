@@ -26,25 +26,36 @@ CHANGE_TRANSITIONS = {
 }
 
 
+# Who proposed a change, as the expert and the reviewers read it.
+PROPOSERS = {"expert": "专家本人", "unit": "所在单位", "dept": "归口管理部门", "bureau": "市科技局"}
+
+
 def first_change_state(proposed_by: str) -> str:
-    """An expert's change starts with the unit; a unit's or department's goes to the bureau (§7)."""
-    return "pending_unit" if proposed_by == "expert" else "pending_bureau"
+    """§7: an expert's change is reviewed by the unit, the department and the bureau; one proposed by the
+    unit or the department goes to the bureau; the bureau's own correction takes effect at once — and
+    is recorded as a change all the same, with its old and new values and its reason."""
+    if proposed_by not in PROPOSERS:
+        raise InvalidInput("您不能提出信息变更")
+    return {"expert": "pending_unit", "bureau": "approved"}.get(proposed_by, "pending_bureau")
 
 
-def change_next_state(state: str, action: str, role: str, *, bureau_is_department: bool = False) -> str:
-    """The state a change request reaches, or InvalidInput naming why not."""
+def change_next_state(state: str, action: str, role: str, *, bureau_is_department: bool = False,
+                      bureau_is_unit: bool = False) -> str:
+    """The state a change request reaches, or InvalidInput naming why not. The bureau stands in for a
+    missing unit reviewer or department exactly as in admission (rules.admission.actors_for)."""
     if state not in CHANGE_STATES or action not in CHANGE_ACTIONS:
         raise InvalidInput("未知的状态或操作")
-    for actor in actors_for(role, bureau_is_department=bureau_is_department):
+    for actor in actors_for(role, bureau_is_department=bureau_is_department, bureau_is_unit=bureau_is_unit):
         target = CHANGE_TRANSITIONS.get((state, action, actor))
         if target:
             return target
     raise InvalidInput(f"变更申请当前为“{CHANGE_STATES[state]}”，您无权执行“{CHANGE_ACTIONS[action]}”")
 
 
-def allowed_change_actions(state: str, role: str, *, bureau_is_department: bool = False) -> list[str]:
+def allowed_change_actions(state: str, role: str, *, bureau_is_department: bool = False,
+                           bureau_is_unit: bool = False) -> list[str]:
     """What `role` may decide on a change request in `state`, standing in as admission does (§7)."""
-    actors = actors_for(role, bureau_is_department=bureau_is_department)
+    actors = actors_for(role, bureau_is_department=bureau_is_department, bureau_is_unit=bureau_is_unit)
     return [a for a in CHANGE_ACTIONS if any((state, a, x) in CHANGE_TRANSITIONS for x in actors)]
 
 

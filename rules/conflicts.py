@@ -21,6 +21,9 @@ EXCLUSION_REASONS = {
     "yearly_cap": "本年度受聘次数已达上限",
     "already_drawn": "本次活动已抽中过",
     "org_full": "本次活动该单位专家已达上限",
+    # Flagged for an exit (§8(一), §8(四)) the bureau has not yet decided: not drawn meanwhile.
+    "over_age": "超过65周岁且无优先入库条件（待出库处理）",
+    "absent_twice": "接受邀请后无故缺席2次（待出库处理）",
 }
 DEFAULT_YEARLY_CAP = 10
 
@@ -87,6 +90,7 @@ class Candidate(NamedTuple):
     org_engaged_here: int = 0  # experts of the same unit invited or accepted for this request
     age_band: str | None = None
     sub_discipline: str | None = None
+    exit_flags: frozenset = frozenset()  # "over_age", "absent_twice": awaiting the bureau's exit decision
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,7 @@ def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
     # A supplementary draw must not take a unit over the cap the first draw respected.
     if activity.max_per_org is not None and candidate.org_engaged_here >= activity.max_per_org:
         reasons.add("org_full")
+    reasons |= candidate.exit_flags
     return [c for c in EXCLUSION_REASONS if c in reasons] if reasons else []
 
 

@@ -1,5 +1,6 @@
 """Admission eligibility of an expert applicant (notice rules §4 and §5)."""
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,6 +49,17 @@ def birthday_in(birth: date, year: int) -> date:
     return birth.replace(year=year)
 
 
+def birth_date_for_age(birth_date: date | None, birth_month: date | None) -> date | None:
+    """The day to count an expert's age from: the exact birth date where an ID number gives it; from a
+    birth month alone (other identity documents), the month's last day, so that age is never overstated
+    — the first of the month would make a 65-year-old read 66 for up to a month."""
+    if birth_date is not None:
+        return birth_date
+    if birth_month is None:
+        return None
+    return birth_month.replace(day=calendar.monthrange(birth_month.year, birth_month.month)[1])
+
+
 def age_on(birth: date, day: date) -> int:
     """Return the age in full years (周岁) on the given day."""
     if day < birth:
@@ -58,7 +70,7 @@ def age_on(birth: date, day: date) -> int:
 
 @dataclass(frozen=True)
 class Applicant:
-    """The facts about an applicant that eligibility depends on."""
+    """The facts about an applicant that eligibility depends on (birth_date: see `birth_date_for_age`)."""
 
     birth_date: date | None
     years_in_field: int | None
@@ -66,6 +78,7 @@ class Applicant:
     equivalent_level: bool = False
     priority_categories: frozenset[str] = frozenset()
     bad_record: bool = False
+    birth_date_from_month: bool = False  # only the birth month was known (see birth_date_for_age)
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class EligibilityReport:
     unmet: tuple[Condition, ...]
     relaxed: tuple[Condition, ...]
     priority: bool
+    notes: tuple[str, ...] = ()  # how a figure was arrived at, for the reviewer
 
     @property
     def eligible(self) -> bool:
@@ -156,4 +170,6 @@ def check_eligibility(applicant: Applicant, today: date) -> EligibilityReport:
             relaxed.append(Condition(cond.code, cond.message + "，按优先入库条件放宽"))
         else:
             unmet.append(cond)
-    return EligibilityReport(unmet=tuple(unmet), relaxed=tuple(relaxed), priority=priority)
+    notes = ("证件非居民身份证，出生日期未知：年龄按出生年月的最后一天计算（不会多算年龄）",) \
+        if applicant.birth_date_from_month and applicant.birth_date else ()
+    return EligibilityReport(unmet=tuple(unmet), relaxed=tuple(relaxed), priority=priority, notes=notes)

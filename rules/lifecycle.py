@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rules.eligibility import MAX_AGE, age_on
+
 WARNING_DAYS = 30
 
 # Exit reasons: the nine of rules §8, plus inactivity and age; and whether the expert may apply again.
@@ -19,6 +21,13 @@ EXIT_REASONS = {
     "inactivity": ("超过两年未登录，系统自动出库", True),
     "age": ("超过65周岁（非优先入库专家）", True),
 }
+
+
+# §8(四): absences without reason after accepting that make an expert leave the library.
+ABSENCES_FOR_EXIT = 2
+
+# An expert's written request to leave (§8(二)): the bureau grants it (an exit for "own_request") or not.
+EXIT_REQUEST_STATES = {"pending": "待市科技局处理", "approved": "已同意出库", "rejected": "未同意"}
 
 
 def anniversary(day: date, years: int) -> date:
@@ -39,11 +48,14 @@ def activity_state(last_login: date, today: date) -> str:
 
 
 def warning_due(last_login: date, today: date) -> str | None:
-    """'dormancy' or 'exit' on the day 30 days before that state begins; else None."""
-    if today == anniversary(last_login, 1) + timedelta(days=1) - timedelta(days=WARNING_DAYS):
-        return "dormancy"
-    if today == anniversary(last_login, 2) + timedelta(days=1) - timedelta(days=WARNING_DAYS):
-        return "exit"
+    """'dormancy' or 'exit' from 30 days before that state begins until it begins; else None.
+
+    A whole window rather than one day: a daily job that did not run on the 30th day before (a holiday,
+    a server down) still warns on its next run. The caller sends each warning once."""
+    for warning, years in (("exit", 2), ("dormancy", 1)):
+        begins = anniversary(last_login, years) + timedelta(days=1)
+        if begins - timedelta(days=WARNING_DAYS) <= today < begins:
+            return warning
     return None
 
 
@@ -52,3 +64,15 @@ def may_reapply(reason: str) -> bool:
     if reason not in EXIT_REASONS:
         raise ValueError(f"unknown exit reason {reason}")
     return EXIT_REASONS[reason][1]
+
+
+def over_age_for_exit(birth: date | None, priority_codes, today: date) -> bool:
+    """§8(一): past 65 周岁 without a priority condition (§5 relaxes the age limit for those) — flagged for
+    the bureau to exit, and kept out of draws until it does. (A draw asks this of thousands of candidates:
+    the age is the difference of the years or one less, so only a difference of 66 needs the birthday.)"""
+    if birth is None or priority_codes:
+        return False
+    years = today.year - birth.year
+    if years != MAX_AGE + 1:
+        return years > MAX_AGE + 1
+    return age_on(birth, today) > MAX_AGE

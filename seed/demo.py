@@ -185,8 +185,8 @@ def load_demo() -> str:
         primary = rng.choice(children.get(first) or [disciplines[first]])
         level = rng.choices(["senior", "associate", "intermediate"], weights=[40, 50, 10])[0]
         priority = rng.choice(["", "", "", "", "project_leader", "talent_program", "award"])
-        if n % 17 == 0 and not priority:
-            priority = "academician" if n % 34 == 0 else "project_leader"
+        if n % 34 == 0 and not priority:  # some of the over-65s are priority experts, the rest are flagged (§8(一))
+            priority = "academician"
         expert_type = "financial" if first in ("790",) or spec.unit_type == "intermediary" and rng.random() < .5 else "technical"
         expert = Expert(
             name=name, id_type="resident", id_number=id_number,
@@ -278,12 +278,22 @@ def _workflow(users: dict, today: date) -> int:
     db.session.add(ExpertEvent(expert_id=objected.id, at=utcnow(), actor_label="异议人：李明", action="object",
                                from_status="publicizing", to_status="pending_bureau",
                                reason="该专家近三年有项目验收未通过的情况，请核实。"))
-    # Change requests waiting at the demo unit and at the bureau.
+    # Change requests waiting at the demo unit and at the bureau, and one at a unit with no reviewer
+    # account of its own (the bureau stands in for it: rules §7, notice §2.1.3).
     unit_org = users["unit"].organization_id
     admitted_here = [e for e in experts if e.status == "admitted" and e.organization_id == unit_org]
-    for expert, status in zip(admitted_here[:2], ["pending_unit", "pending_bureau"]):
-        db.session.add(ChangeRequest(expert_id=expert.id, organization_id=unit_org, status=status,
+    no_reviewer = [e for e in experts if e.status == "admitted" and e.organization_id != unit_org
+                   and e.organization and e.organization.department and e.organization.department.name == "柯桥区科技局"]
+    for expert, status in zip(admitted_here[:2] + no_reviewer[:1], ["pending_unit", "pending_bureau", "pending_unit"]):
+        db.session.add(ChangeRequest(expert_id=expert.id, organization_id=expert.organization_id, status=status,
                                      changes=json.dumps({"position": [expert.position, "研发中心主任"],
                                                          "office_phone": [expert.office_phone, "0575-85123456"]},
                                                         ensure_ascii=False)))
+    # An expert's written request to leave (§8(二)), waiting for the bureau.
+    from models import ExitRequest
+
+    leaving = next(e for e in reversed(experts) if e.status == "admitted" and e.organization_id != unit_org)
+    db.session.add(ExitRequest(expert_id=leaving.id, reason="已退休，不再从事相关专业工作。", created_at=utcnow()))
+    db.session.add(ExpertEvent(expert_id=leaving.id, at=utcnow(), actor_label=leaving.name, action="exit_request",
+                               from_status="admitted", to_status="admitted", reason="已退休，不再从事相关专业工作。"))
     return count

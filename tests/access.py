@@ -23,11 +23,20 @@ ALLOWED: dict[str, set[str]] = {
     "expert.form_xlsx_view": {"bureau", "unit", "dept"},
     "expert.invite_view": {"bureau"},
     "expert.exit_view": {"bureau"},
+    "expert.change_view": {"bureau", "unit", "dept"},
     "expert.roster_view": {"bureau", "unit", "dept", "leader"},
     "dashboard.index": {"leader", "bureau"},
     "dashboard.workbook": {"leader", "bureau"},
     "portal.reapply": {"expert"},
     "portal.leave": {"expert"},
+    "portal.withdraw": {"expert"},
+    "portal.exit_request": {"expert"},
+    "exitrequest.index_view": {"bureau"},
+    "exitrequest.details_view": {"bureau"},
+    "exitrequest.decide_view": {"bureau"},
+    "exitflags.index": {"bureau"},
+    "exitflags.exit_view": {"bureau"},  # an empty post: refused with a message (400), see REFUSED_EMPTY
+    "exitflags.keep_view": {"bureau"},
     "portal.remove_leave_period": {"expert"},  # someone else's leave: a message, nothing removed
     "portal.respond": {"expert"},  # then row-scoped: see ROW_SCOPED
     "drawrequest.index_view": {"usage", "bureau", "supervisor"},

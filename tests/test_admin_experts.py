@@ -173,7 +173,17 @@ def test_unit_reviewer_corrects_a_pending_application_but_not_an_admitted_record
     response = demo_browser.post(f"/admin/expert/edit/?id={pending_id}", form, token_from="/admin/expert/")
     assert response.status_code == 302
     assert _count(demo_app, id=pending_id, name=form["name"]) == 1
-    assert demo_browser.get(f"/admin/expert/edit/?id={admitted_id}").status_code == 403
+    # A record in the library is changed only by a change request (§7): the edit page leads there,
+    # and a save posted to the edit page anyway changes nothing.
+    response = demo_browser.get(f"/admin/expert/edit/?id={admitted_id}")
+    assert response.status_code == 302 and f"/admin/expert/change/?id={admitted_id}" in response.headers["Location"]
+    with demo_app.app_context():
+        record = db.session.get(Expert, admitted_id)
+        name, month = record.name, record.birth_month.strftime("%Y-%m")
+    page = demo_browser.post(f"/admin/expert/edit/?id={admitted_id}", form | {
+        "name": name + "（直接修改）", "birth_month": month}, token_from="/admin/expert/").get_data(as_text=True)
+    assert _count(demo_app, id=admitted_id, name=name) == 1
+    assert "当前状态下您不能直接修改该专家的信息" in demo_browser.get("/admin/expert/").get_data(as_text=True) + page
 
 
 def test_leader_sees_a_masked_roster_and_no_details(demo_app, demo_browser):

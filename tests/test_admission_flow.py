@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models import AuditEntry, Expert, ExpertEvent, Objection, db
 from tests.conftest import Browser, register, review, staff, submitted_application
-from tests.factories import PDF, add_user, expert_where, make_expert, org, profile_form, upload, user
+from tests.factories import PDF, add_user, expert_where, make_expert, org, profile_form, resident_id, upload, user
 
 
 def test_the_whole_open_admission_path(demo_app):
@@ -308,3 +308,56 @@ def test_the_bureau_recommends_for_a_unit_that_has_no_reviewer_account(demo_app)
     assert 'value="endorse"' not in bureau.get(f"/admin/expert/review/?id={staffed_id}").get_data(as_text=True)
     review(bureau, staffed_id, "endorse")
     assert expert_where(demo_app, id=staffed_id).status == "pending_unit"
+
+
+def test_a_provincial_library_expert_enters_without_an_override_even_past_the_age(demo_app):
+    """§5: 具有浙江省科技专家库专家资格的自动入库 — the bureau checks the proof and admits; no eligibility
+    override is asked for, though an open applicant of the same age would need one."""
+    from datetime import date
+
+    with demo_app.app_context():
+        old = make_expert("pending_bureau", route="provincial", name="省库老专家", id_number=resident_id("19500101"),
+                          birth_month=date(1950, 1, 1), provincial_library=True)
+        db.session.commit()
+        expert_id = old.id
+    bureau = staff(demo_app, "bureau")
+    page = bureau.get(f"/admin/expert/review/?id={expert_id}").get_data(as_text=True)
+    assert "年龄超过65周岁" in page  # shown to the reviewer all the same
+    assert review(bureau, expert_id, "confirm").status_code == 302
+    assert expert_where(demo_app, id=expert_id).status == "admitted"
+
+
+def test_a_rejected_applicant_applies_again_on_the_same_account(demo_app):
+    """常年受理: the reason is shown on /me/; the expert re-applies, a new application goes to the unit,
+    and the next reviewers see the earlier rejection. A second account cannot take the same ID number."""
+    b, expert_id = submitted_application(demo_app)
+    for reviewer in ("unit", "dept"):
+        assert review(staff(demo_app, reviewer), expert_id, "endorse").status_code == 302
+    bureau = staff(demo_app, "bureau")
+    assert review(bureau, expert_id, "reject", reason="从事本领域年限证明不足").status_code == 302
+    page = b.get("/me/").get_data(as_text=True)
+    assert "未获通过" in page and "从事本领域年限证明不足" in page and "重新申请入库" in page
+    assert b.post("/me/reapply", {}).status_code == 302
+    expert = expert_where(demo_app, id=expert_id)
+    assert expert.status == "draft" and expert.stamped_form_id is None  # a new application, a new stamp
+    b.post("/me/upload/stamped_form", {"file": upload(PDF, "盖章表.pdf")}, content_type="multipart/form-data")
+    assert b.post("/me/submit", {}).status_code == 302
+    assert expert_where(demo_app, id=expert_id).status == "pending_unit"
+    page = staff(demo_app, "unit").get(f"/admin/expert/review/?id={expert_id}").get_data(as_text=True)
+    assert "此前的申请曾不予入库" in page and "从事本领域年限证明不足" in page
+    # The same person cannot start over with a second account and the same ID number.
+    other = register(demo_app, "secondaccount")
+    page = other.post("/me/profile", profile_form(demo_app, id_number=expert.id_number),
+                      follow_redirects=True).get_data(as_text=True)
+    assert "该证件号码已登记在库" in page and "原账号" in page
+
+
+def test_an_expert_withdraws_an_application_before_the_unit_decides(demo_app):
+    b, expert_id = submitted_application(demo_app)
+    assert "撤回申请" in b.get("/me/").get_data(as_text=True)
+    assert b.post("/me/withdraw", {}).status_code == 302
+    assert expert_where(demo_app, id=expert_id).status == "draft"
+    b.post("/me/submit", {})
+    review(staff(demo_app, "unit"), expert_id, "endorse")
+    b.post("/me/withdraw", {})  # too late: the unit has decided
+    assert expert_where(demo_app, id=expert_id).status == "pending_dept"

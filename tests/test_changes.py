@@ -1,6 +1,8 @@
 """An admitted expert's edits: a change request; the old values stand until the bureau approves."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from models import ChangeRequest, Expert, db
@@ -94,3 +96,128 @@ def test_only_one_change_request_at_a_time(demo_app):
     form["position"] = "副总经理"
     page = b.post("/me/profile", form, follow_redirects=True).get_data(as_text=True)
     assert "已有一项变更申请在审核中" in page
+
+
+def test_the_bureau_recommends_a_change_for_a_unit_without_a_reviewer_account(demo_app):
+    """浙江柯岩印染集团 has no reviewer account: the bureau stands in for it, then the department and the
+    bureau decide as usual — the change never waits for ever."""
+    expert_id, form = admitted_with_account(demo_app, org_name="浙江柯岩印染集团有限公司")
+    b = Browser(demo_app.test_client())
+    b.login("admitted1", "Expert2026")
+    assert b.post("/me/profile", form).status_code == 302
+    change = _change(demo_app, expert_id)
+    assert change.status == "pending_unit"
+    assert staff(demo_app, "unit").get(f"/admin/change/review/?id={change.id}").status_code == 404  # not theirs
+    bureau = staff(demo_app, "bureau")
+    assert "所在单位无审核员账号" in bureau.get(f"/admin/change/review/?id={change.id}").get_data(as_text=True)
+    assert _decide(bureau, change.id, "endorse").status_code == 302
+    assert _change(demo_app, expert_id).status == "pending_dept"
+    assert _decide(bureau, change.id, "approve").status_code == 200  # the department has its reviewer
+    assert _change(demo_app, expert_id).status == "pending_dept"
+    assert _decide(staff(demo_app, "dept"), change.id, "endorse").status_code == 302
+    assert _change(demo_app, expert_id).status == "pending_bureau"
+    assert _decide(bureau, change.id, "approve").status_code == 302
+    assert _change(demo_app, expert_id).status == "approved"
+    assert expert_where(demo_app, id=expert_id).position == "总工程师"
+
+
+def test_the_bureau_stands_in_for_a_department_without_a_reviewer_account(demo_app):
+    """绍兴市人民医院's department (卫健委) has no reviewer account: after the unit, the bureau decides both steps."""
+    from tests.factories import add_user
+
+    with demo_app.app_context():
+        add_user("hospital", "unit", org_name="绍兴市人民医院")
+        db.session.commit()
+    expert_id, form = admitted_with_account(demo_app, org_name="绍兴市人民医院")
+    b = Browser(demo_app.test_client())
+    b.login("admitted1", "Expert2026")
+    b.post("/me/profile", form)
+    change = _change(demo_app, expert_id)
+    bureau = staff(demo_app, "bureau")
+    _decide(bureau, change.id, "endorse")
+    assert _change(demo_app, expert_id).status == "pending_unit"  # the unit has its own reviewer now
+    assert _decide(staff(demo_app, "hospital"), change.id, "endorse").status_code == 302
+    assert _change(demo_app, expert_id).status == "pending_dept"
+    assert _decide(bureau, change.id, "endorse").status_code == 302
+    assert _change(demo_app, expert_id).status == "pending_bureau"
+    _decide(bureau, change.id, "approve")
+    assert _change(demo_app, expert_id).status == "approved"
+
+
+def _panel_form(app, expert_id, browser, **changes) -> dict:
+    """The panel's change form for an expert, as the browser would post it back, with `changes`."""
+    import re
+    from html import unescape
+
+    page = browser.get(f"/admin/expert/change/?id={expert_id}").get_data(as_text=True)
+    data = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+        if "name" not in attrs or attrs["name"] == "csrf_token" or attrs.get("type") == "hidden":
+            continue
+        if attrs.get("type") == "checkbox" and "checked" not in tag:
+            continue
+        data.setdefault(attrs["name"], []).append(unescape(attrs.get("value", "")))
+    for name, value in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>.*?<option selected value="([^"]*)"', page, re.S):
+        data[name] = value
+    data.update(changes)
+    return data
+
+
+def test_an_unchanged_record_posted_back_proposes_nothing(demo_app):
+    """The form posted back as shown differs in nothing: no change request (and no stray field in it)."""
+    expert_id, _form = admitted_with_account(demo_app)
+    bureau = staff(demo_app, "bureau")
+    page = bureau.post(f"/admin/expert/change/?id={expert_id}",
+                       _panel_form(demo_app, expert_id, bureau) | {"change_reason": "核对"}).get_data(as_text=True)
+    assert "没有需要变更的内容" in page
+    assert _change(demo_app, expert_id) is None
+
+
+def test_a_unit_proposes_a_correction_the_bureau_decides_and_the_expert_sees_it(demo_app):
+    expert_id, _form = admitted_with_account(demo_app)
+    unit = staff(demo_app, "unit")
+    # The ordinary edit page of a record in the library leads to the change page.
+    assert "/admin/expert/change/" in unit.get(f"/admin/expert/edit/?id={expert_id}").headers["Location"]
+    form = _panel_form(demo_app, expert_id, unit, position="总工程师")
+    page = unit.post(f"/admin/expert/change/?id={expert_id}", form).get_data(as_text=True)
+    assert "请填写变更理由" in page
+    assert _change(demo_app, expert_id) is None
+    response = unit.post(f"/admin/expert/change/?id={expert_id}", form | {"change_reason": "单位发文任命"})
+    assert response.status_code == 302
+    change = _change(demo_app, expert_id)
+    assert change.status == "pending_bureau" and change.proposal_reason == "单位发文任命"
+    assert expert_where(demo_app, id=expert_id).position == "工程师"  # not in force yet
+    # The expert sees who proposed what, old and new.
+    b = Browser(demo_app.test_client())
+    b.login("admitted1", "Expert2026")
+    me = b.get("/me/").get_data(as_text=True)
+    assert "由所在单位提出" in me and "单位发文任命" in me and "工程师" in me and "总工程师" in me
+    assert _decide(staff(demo_app, "bureau"), change.id, "approve").status_code == 302
+    assert expert_where(demo_app, id=expert_id).position == "总工程师"
+
+
+def test_the_bureaus_own_correction_is_recorded_as_a_change_never_a_silent_edit(demo_app):
+    expert_id, _form = admitted_with_account(demo_app)
+    bureau = staff(demo_app, "bureau")
+    form = _panel_form(demo_app, expert_id, bureau, position="研究员级高级工程师")
+    # A direct save through the ordinary edit page is refused for a record in the library.
+    bureau.post(f"/admin/expert/edit/?id={expert_id}", form)
+    assert expert_where(demo_app, id=expert_id).position == "工程师"
+    assert _change(demo_app, expert_id) is None
+    response = bureau.post(f"/admin/expert/change/?id={expert_id}", form | {"change_reason": "职称晋升，见证书"})
+    assert response.status_code == 302
+    change = _change(demo_app, expert_id)
+    assert change.status == "approved" and change.decided_at is not None
+    assert json.loads(change_plain(demo_app, change.id))["position"] == ["工程师", "研究员级高级工程师"]
+    assert expert_where(demo_app, id=expert_id).position == "研究员级高级工程师"
+
+
+def change_plain(app, change_id) -> str:
+    with app.app_context():
+        return db.session.get(ChangeRequest, change_id).changes
+
+
+def test_a_department_cannot_propose_a_change_for_an_expert_outside_its_scope(demo_app):
+    expert_id, _form = admitted_with_account(demo_app, org_name="绍兴市人民医院")  # 卫健委, not 柯桥区科技局
+    assert staff(demo_app, "dept").get(f"/admin/expert/change/?id={expert_id}").status_code == 404

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from models import DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, db, local_now, utcnow
 from operations import draw_requests, draws, invitations
+from operations.lifecycle import absent_twice
 from rules import InvalidInput
 from rules.conflicts import exclusions
 from tests.factories import make_expert, org, request_form, user
@@ -277,7 +278,7 @@ def test_two_absences_without_reason_flag_the_expert(demo_app):
                 select(DrawRequest.id).where(DrawRequest.status == "drawn")), expert_id=expert.id,
                 position=100 + n, role="selected", status="accepted", attendance="absent_unexcused"))
         db.session.commit()
-        assert (expert.id, 2) in [tuple(r) for r in draw_requests.flagged_for_exit()]
+        assert (expert.id, 2) in [tuple(r) for r in absent_twice()]
 
 
 def test_the_approver_is_warned_when_avoidances_remove_a_third(demo_app):

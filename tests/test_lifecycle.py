@@ -1,17 +1,18 @@
 """The daily job with a frozen clock: dormancy, exit, waking, idempotence; exits with reasons."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from models import AuditEntry, Expert, ExpertEvent, ExpertExit, User, db
-from operations.lifecycle import exit_expert, reapply
+from operations.lifecycle import exit_expert, reapply_after_exit
 from rules import InvalidInput
 from rules.lifecycle import EXIT_REASONS
 from tests.conftest import Browser
-from tests.factories import add_user, make_expert
+from tests.factories import add_user, make_expert, resident_id, user
 from tests.conftest import staff
 
 LOGIN = datetime(2025, 3, 10, 2, 0)
@@ -131,7 +132,7 @@ def test_exit_is_refused_for_an_expert_not_in_the_library(demo_app):
             exit_expert(expert, "own_request", db.session.scalar(select(User).where(User.username == "bureau")),
                         evidence="本人申请")
         with pytest.raises(InvalidInput, match="只有已出库"):
-            reapply(expert, None)
+            reapply_after_exit(expert, None)
 
 
 def test_leave_periods_are_skipped_by_draws(demo_app):
@@ -195,6 +196,24 @@ def test_a_warning_goes_out_thirty_days_before_dormancy_once(demo_app):
     _run(demo_app, day)
     with demo_app.app_context():
         mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "warned@example.cn")).all()
+        assert [m.kind for m in mails] == ["dormancy_warning"]
+        assert "2026-03-11" in mails[0].body
+
+
+def test_a_warning_the_job_missed_on_its_day_goes_out_on_the_next_run(demo_app):
+    from models import OutboxMessage
+
+    with demo_app.app_context():
+        account = add_user("warnedlate", "expert")
+        account.email = "late@example.cn"
+        account.last_login_at = LOGIN
+        make_expert("admitted", user_id=account.id)
+        db.session.commit()
+    due = date(2026, 3, 11) - timedelta(days=30)
+    _run(demo_app, due + timedelta(days=3))  # the server was down on the due day and the two after
+    _run(demo_app, due + timedelta(days=4))
+    with demo_app.app_context():
+        mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "late@example.cn")).all()
         assert [m.kind for m in mails] == ["dormancy_warning"]
         assert "2026-03-11" in mails[0].body
 
@@ -287,3 +306,125 @@ def test_a_readmitted_expert_counts_from_the_new_admission_not_an_old_login(clea
         db.session.commit()
     _run(clean_app, date(2026, 11, 28))
     assert _status(clean_app, expert_id) == "admitted"
+
+
+def test_an_expert_asks_to_leave_and_the_bureau_decides(demo_app):
+    """§8(二): the expert's written request waits for the bureau; granted, it is an exit at their own
+    request (which allows a later re-application); declined, the reason is shown to the expert."""
+    from models import ExitRequest
+
+    expert_browser = staff(demo_app, "expert")
+    page = expert_browser.post("/me/exit-request", {"reason": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "请写明申请不再担任专家的原因" in page
+    assert expert_browser.post("/me/exit-request", {"reason": "已退休"}).status_code == 302
+    page = expert_browser.post("/me/exit-request", {"reason": "再申请一次"}, follow_redirects=True).get_data(as_text=True)
+    assert "待市科技局处理" in page
+    with demo_app.app_context():
+        request_id = db.session.scalar(select(ExitRequest.id).where(ExitRequest.reason == "已退休"))
+    bureau = staff(demo_app, "bureau")
+    refused = bureau.post(f"/admin/exitrequest/decide/?id={request_id}", {"decision": "reject"}).get_data(as_text=True)
+    assert "请填写不同意的理由" in refused
+    assert bureau.post(f"/admin/exitrequest/decide/?id={request_id}", {"decision": "approve"}).status_code == 302
+    with demo_app.app_context():
+        expert = db.session.scalar(select(Expert).where(Expert.user_id == user("expert").id))
+        assert expert.status == "exited"
+        record = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert.id))
+        assert record.reason == "own_request" and record.reapply_allowed and "已退休" in record.evidence
+    assert "已同意出库" in expert_browser.get("/me/").get_data(as_text=True)
+
+
+def test_an_expert_sees_their_engagements_ratings_and_fees(demo_app):
+    from models import DrawRequest, Invitation
+
+    from decimal import Decimal
+
+    with demo_app.app_context():
+        inv = db.session.scalar(select(Invitation).join(DrawRequest).where(
+            DrawRequest.status == "released", Invitation.status == "accepted"))
+        inv.attendance, inv.rating, inv.fee = "attended", 5, Decimal("800.00")
+        account = add_user("served", "expert")
+        inv.expert.user_id = account.id
+        title = inv.request.title
+        db.session.commit()
+    page = staff(demo_app, "served").get("/me/").get_data(as_text=True)
+    assert title in page and "出席情况：出席" in page and "评分 5/5" in page and "劳务费 800.00 元" in page
+
+
+def _absent_twice(app, name: str) -> int:
+    """An admitted expert with two absences without reason, on two past requests of the demo."""
+    from models import DrawRequest, Invitation
+
+    with app.app_context():
+        expert = make_expert("admitted", name=name, id_number=None)
+        requests = db.session.scalars(select(DrawRequest.id).where(DrawRequest.status.in_(["released", "drawn"]))
+                                      .order_by(DrawRequest.id).limit(2)).all()
+        for n, req_id in enumerate(requests):
+            db.session.add(Invitation(request_id=req_id, expert_id=expert.id, position=200 + n, role="selected",
+                                      status="accepted", attendance="absent_unexcused"))
+        db.session.commit()
+        return expert.id
+
+
+def test_flagged_experts_are_listed_with_evidence_and_exited_together_with_the_reason(demo_app):
+    from operations.lifecycle import absent_twice
+
+    first, second = _absent_twice(demo_app, "缺席甲"), _absent_twice(demo_app, "缺席乙")
+    bureau = staff(demo_app, "bureau")
+    home = bureau.get("/admin/").get_data(as_text=True)
+    assert "/admin/exitflags/#absent" in home
+    page = bureau.get("/admin/exitflags/").get_data(as_text=True)
+    assert "缺席甲" in page and "缺席乙" in page and "》（绍兴市科技信息研究院）" in page
+    refused = bureau.post("/admin/exitflags/exit/", {"flag": "absent_twice", "expert_ids": [str(first), str(second)]})
+    assert refused.status_code == 400 and "请填写处理意见" in refused.get_data(as_text=True)
+    response = bureau.post("/admin/exitflags/exit/", {"flag": "absent_twice", "expert_ids": [str(first), str(second)],
+                                                      "note": "经向使用单位核实，均未请假"})
+    assert response.status_code == 302
+    with demo_app.app_context():
+        for expert_id in (first, second):
+            assert db.session.get(Expert, expert_id).status == "exited"
+            record = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert_id))
+            assert record.reason == "absent_twice" and not record.reapply_allowed
+            assert "无故缺席" in record.evidence and "经向使用单位核实" in record.evidence
+        assert not {first, second} & {i for i, _n in absent_twice()}  # exited: no longer counted
+
+
+def test_absences_the_bureau_excuses_no_longer_count(demo_app):
+    from operations.lifecycle import absent_twice
+
+    expert_id = _absent_twice(demo_app, "缺席丙")
+    bureau = staff(demo_app, "bureau")
+    assert bureau.post("/admin/exitflags/keep/", {"expert_ids": [str(expert_id)],
+                                                  "note": "两次均因突发疾病，已补交证明"}).status_code == 302
+    with demo_app.app_context():
+        assert db.session.get(Expert, expert_id).status == "admitted"
+        assert expert_id not in {i for i, _n in absent_twice()}
+        event = db.session.scalar(select(ExpertEvent).where(ExpertEvent.expert_id == expert_id,
+                                                            ExpertEvent.action == "absences_kept"))
+        assert "突发疾病" in event.reason
+
+
+def test_an_over_age_expert_waits_out_of_draws_until_the_bureau_exits_them(demo_app):
+    from models import DrawRequest
+    from operations import draw_requests
+
+    with demo_app.app_context():
+        old = make_expert("admitted", name="超龄专家", id_number=resident_id("19550101"), priority_categories="")
+        start = datetime.now() + timedelta(days=5)
+        usage = user("usage")
+        req = DrawRequest(organization_id=usage.organization_id, title="超龄排除测试", start_at=start,
+                          end_at=start + timedelta(hours=3), place="会议室", need=2, backups=0,
+                          discipline_codes="54020", status="approved")
+        db.session.add(req)
+        db.session.commit()
+        record = draw_requests.draw(req, user("bureau"))
+        db.session.commit()
+        excluded = json.loads(record.excluded_ids)
+        assert old.id in excluded.get("over_age", [])
+        old_id = old.id
+    page = staff(demo_app, "bureau").get("/admin/exitflags/").get_data(as_text=True)
+    assert "超龄专家" in page
+    assert staff(demo_app, "bureau").post("/admin/exitflags/exit/", {
+        "flag": "age", "expert_ids": [str(old_id)], "note": "已满70周岁"}).status_code == 302
+    with demo_app.app_context():
+        record = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == old_id))
+        assert record.reason == "age" and "周岁" in record.evidence and record.reapply_allowed

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, OutboxMessage, ChangeRequest, DrawRecord, DrawRequest, Discipline, Expert, ManagingDepartment, Organization, ReferenceItem, User, db
+from models import (AuditEntry, ChangeRequest, Discipline, DrawRecord, DrawRequest, ExitRequest, Expert,
+                    ManagingDepartment, Organization, OutboxMessage, ReferenceItem, User, db)
 from tests.access import ALLOWED, PUBLIC, ROLES
 from tests.conftest import Browser
 
@@ -19,7 +20,7 @@ EXPERT_FOR_ROLE = {
     "dept": lambda user: select(Expert.id).join(Organization).where(
         Organization.department_id == user.department_id, Expert.status == "pending_dept"),
 }
-MODEL_OF = {"outbox": OutboxMessage, "expert": Expert, "change": ChangeRequest, "drawrecord": DrawRecord, "drawrequest": DrawRequest, "organization": Organization, "department": ManagingDepartment,
+MODEL_OF = {"exitrequest": ExitRequest, "outbox": OutboxMessage, "expert": Expert, "change": ChangeRequest, "drawrecord": DrawRecord, "drawrequest": DrawRequest, "organization": Organization, "department": ManagingDepartment,
             "discipline": Discipline, "reference": ReferenceItem, "user": User, "audit": AuditEntry}
 
 
@@ -42,6 +43,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
         return url.replace("<leave_id>", "999999"), "POST"
     if endpoint in REQUEST_STEPS:
         return url + "?id=999999", "POST"
+    if endpoint in REFUSED_EMPTY:
+        return url, "POST"
     if endpoint == "drawrequest.export_view":
         released = db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == "released"))
         return url.replace("<kind>", "record") + f"?id={released}", "GET"
@@ -52,8 +55,17 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
         return url + f"?id={db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == wanted))}", "GET"
     if "<kind>" in url:
         url = url.replace("<kind>", "title_certificate")
+    if endpoint == "expert.change_view":  # a record in the library, within the role's scope
+        query = select(Expert.id).join(Organization).where(Expert.status == "admitted")
+        if role == "unit":
+            query = query.where(Expert.organization_id == user.organization_id)
+        elif role == "dept":
+            query = query.where(Organization.department_id == user.department_id)
+        expert_id = db.session.scalar(query.order_by(Expert.id).limit(1))
+        assert expert_id, f"the demo has no admitted expert for {role}"
+        return url + f"?id={expert_id}", "GET"
     if endpoint.endswith((".edit_view", ".details_view", ".review_view", ".form_xlsx_view", ".exit_view",
-                          ".reveal_view")):
+                          ".reveal_view", ".decide_view")):
         model = MODEL_OF[view]
         query = select(model.id)
         if view == "expert" and role in EXPERT_FOR_ROLE:
@@ -70,6 +82,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
 ROW_SCOPED = {"files.download": "not found"}
 # An expert answering an invitation that is not theirs.
 ROLE_ROW_SCOPED = {("portal.respond", "expert"): "not found"}
+# Posted with nothing ticked: the role passes the gate and the form is refused with its message.
+REFUSED_EMPTY = {"exitflags.exit_view", "exitflags.keep_view"}
 # The steps of a request's page, posted for a request that does not exist: a role they are open to
 # passes the gate and meets 404 (nothing changes); any other role is refused first.
 REQUEST_STEPS = {e for e in ALLOWED if e.startswith("drawrequest.") and e.endswith("_view")
@@ -93,6 +107,8 @@ def _expected(endpoint: str, role: str | None) -> str:
         return ROLE_ROW_SCOPED[(endpoint, role)]
     if endpoint in REQUEST_STEPS and role in ALLOWED[endpoint]:
         return "not found"
+    if endpoint in REFUSED_EMPTY and role in ALLOWED[endpoint]:
+        return "status 400"
     return "ok" if role in ALLOWED.get(endpoint, set()) else "forbidden"
 
 

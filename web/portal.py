@@ -5,22 +5,26 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, StringField
+from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from forms.accounts import RegisterForm
+from forms.fields import text_length
 from forms.profile import SECTIONS, ProfileForm
-from models import ChangeRequest, Expert, ExpertFile, ExpertLeave, Invitation, Organization, db, utcnow
+from models import (ChangeRequest, ExitRequest, Expert, ExpertFile, ExpertLeave, Invitation, Organization, db,
+                    utcnow)
 from models.base import get_by_id, parse_id
 from operations import admission
 from operations.accounts import register_expert
 from operations.files import attach_to_expert
-from operations.lifecycle import add_leave, remove_leave
-from operations.profile import resolve_organization, save_profile
+from operations.lifecycle import add_leave, remove_leave, request_exit
+from operations.profile import change_rows, resolve_organization, save_profile
 from rules import InvalidInput
 from rules.admission import IN_LIBRARY, STATUSES, may_edit_in_place
-from rules.changes import CHANGE_STATES
+from rules.changes import CHANGE_STATES, PROPOSERS
+from rules.draw_requests import ATTENDANCE
 from rules.invitations import SHOWN_TO_EXPERT
+from rules.lifecycle import EXIT_REQUEST_STATES
 from rules.invitations import STATES as INVITATION_STATES
 from rules.record import FILE_KINDS
 from web.downloads import send_download
@@ -30,6 +34,10 @@ bp = Blueprint("portal", __name__)
 # What the expert is told after answering an invitation.
 ANSWERED = {"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
             "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘，已通知下一位备选专家。"}
+
+
+class ExitRequestForm(FlaskForm):
+    reason = TextAreaField("申请理由", [InputRequired("请写明申请不再担任专家的原因"), text_length()])
 
 
 class LeaveForm(FlaskForm):
@@ -52,10 +60,12 @@ def register():
     return render_template("portal/register.html", form=form)
 
 
-def _then_back(apply, said, failed: str = "") -> Response:
-    """One of the expert's own steps: apply it and commit, then say `said` (or `said(result)`); when the
-    rules refuse it, roll back and say why. Either way, back to /me/."""
+def _then_back(apply, said, failed: str = "", form: FlaskForm | None = None) -> Response:
+    """One of the expert's own steps: check its `form` if any, apply it and commit, then say `said` (or
+    `said(result)`); when the form or the rules refuse it, roll back and say why. Either way, back to /me/."""
     try:
+        if form is not None and not form.validate_on_submit():
+            raise InvalidInput(next(iter(form.errors.values()))[0])
         result = apply()
         db.session.commit()
         message, category = said(result) if callable(said) else (said, "success")
@@ -95,12 +105,18 @@ def index():
                                 .order_by(ExpertLeave.start_date)).all()
     last_exit = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == expert.id)
                                   .order_by(ExpertExit.id.desc()).limit(1))
+    rejection = admission.last_reason(expert, "reject") if expert.status == "rejected" else None
+    exit_requests = db.session.scalars(select(ExitRequest).where(ExitRequest.expert_id == expert.id)
+                                       .order_by(ExitRequest.id.desc())).all()
     return render_template("portal/index.html", expert=expert, missing=admission.missing_for(expert), leaves=leaves,
+                           rejection=rejection, exit_requests=exit_requests, exit_request_states=EXIT_REQUEST_STATES,
+                           attendance=ATTENDANCE,
                            last_exit=last_exit, exit_reasons=EXIT_REASONS,
                            invitations=invitations, inv_states=INVITATION_STATES, now=utcnow(),
                            editable=may_edit_in_place(expert.status, "expert"), events=admission.timeline(expert),
                            statuses=STATUSES, upload_kinds=FILE_KINDS, proofs=proofs, leave_form=LeaveForm(),
-                           changes=changes, change_states=CHANGE_STATES)
+                           changes=[(c, change_rows(c)) for c in changes], change_states=CHANGE_STATES,
+                           proposers=PROPOSERS)
 
 
 def _form_values(form: ProfileForm, expert: Expert) -> dict:
@@ -226,25 +242,37 @@ def respond(invitation_id: int):
 @bp.route("/me/reapply", methods=["POST"])
 @login_required
 def reapply():
-    """An exited expert applies again, where the exit reason allows it."""
-    from operations.lifecycle import reapply as start_again
-
+    """常年受理: after 不予入库, or an exit whose reason allows it, the expert applies again."""
     expert = _own_expert()
-    return _then_back(lambda: start_again(expert, current_user), "已重新开始入库申请，请核对并更新专家信息表后提交。")
+    return _then_back(lambda: admission.reapply(expert, current_user),
+                      "已重新开始入库申请，请核对并更新专家信息表、重新上传单位盖章的专家信息表后提交。")
+
+
+@bp.route("/me/withdraw", methods=["POST"])
+@login_required
+def withdraw():
+    """Take a submitted application back before the unit decides, to change it."""
+    expert = _own_expert()
+    return _then_back(lambda: admission.transition(expert, "withdraw", current_user),
+                      "已撤回申请，可修改后重新提交。")
+
+
+@bp.route("/me/exit-request", methods=["POST"])
+@login_required
+def exit_request():
+    """§8(二): ask in writing not to serve any longer; the bureau decides."""
+    expert, form = _own_expert(), ExitRequestForm()
+    return _then_back(lambda: request_exit(expert, form.reason.data, current_user), "已提交出库申请，待市科技局处理。",
+                      form=form)
 
 
 @bp.route("/me/leave", methods=["POST"])
 @login_required
 def leave():
     """Mark a period when the expert cannot take part in reviews; draws skip it."""
-    expert = _own_expert()
-    form = LeaveForm()
-
-    def apply():
-        if not form.validate_on_submit():
-            raise InvalidInput(next(iter(form.errors.values()))[0])
-        return add_leave(expert, form.start.data, form.end.data, form.reason.data or "", current_user)
-    return _then_back(apply, "已登记请假，期间不会被抽取。")
+    expert, form = _own_expert(), LeaveForm()
+    return _then_back(lambda: add_leave(expert, form.start.data, form.end.data, form.reason.data or "", current_user),
+                      "已登记请假，期间不会被抽取。", form=form)
 
 
 @bp.route("/me/leave/<leave_id>/remove", methods=["POST"])

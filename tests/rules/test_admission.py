@@ -43,6 +43,12 @@ EXPECTED = {
     ("provincial", "pending_bureau", "confirm", "bureau"): "admitted",
     ("provincial", "pending_bureau", "return", "bureau"): "returned",
     ("provincial", "pending_bureau", "reject", "bureau"): "rejected",
+    # 常年受理: a rejected applicant applies again on the same account.
+    ("open", "rejected", "reapply", "expert"): "draft",
+    ("invitation", "rejected", "reapply", "expert"): "draft",
+    ("provincial", "rejected", "reapply", "expert"): "draft",
+    # Withdrawn by the expert before the unit decides.
+    ("open", "pending_unit", "withdraw", "expert"): "draft",
 }
 
 
@@ -74,6 +80,7 @@ def test_states_and_actions():
     assert list(ACTIONS.items()) == [
         ("submit", "提交"), ("endorse", "推荐"), ("return", "退回"), ("reject", "不予入库"),
         ("publicize", "公示"), ("object", "异议"), ("admit", "入库"), ("confirm", "确认入库"),
+        ("reapply", "重新申请"), ("withdraw", "撤回申请"),
     ]
     assert set(ROUTES) == {"open", "invitation", "provincial"}
 
@@ -88,10 +95,11 @@ def test_table_only_uses_known_codes():
         assert actor in {"expert", "unit", "dept", "bureau", "public", "system"}
 
 
-def test_terminal_states_have_no_exits():
-    for route, state in itertools.product(ROUTES, ["rejected", "admitted"]):
-        for role, flag in itertools.product(ROLES, [False, True]):
-            assert allowed_actions(state, role, route=route, bureau_is_department=flag) == []
+def test_admission_is_final_and_a_rejection_only_opens_a_new_application():
+    for route, role, flag in itertools.product(ROUTES, ROLES, [False, True]):
+        assert allowed_actions("admitted", role, route=route, bureau_is_department=flag) == []
+        assert allowed_actions("rejected", role, route=route, bureau_is_department=flag) == (
+            ["reapply"] if role == "expert" else [])
 
 
 # --- the full product -----------------------------------------------------------------
@@ -100,10 +108,10 @@ PRODUCT = list(itertools.product(ROUTES, STATES, ACTIONS, ROLES, [False, True]))
 
 
 def test_product_size_and_some_allowed():
-    assert len(PRODUCT) == 3 * 9 * 8 * 9 * 2
+    assert len(PRODUCT) == 3 * 9 * 10 * 9 * 2
     allowed = [p for p in PRODUCT if expected_target(*p) is not None]
-    # 21 entries per flag value: with the flag on, the dept's two entries move to the bureau.
-    assert len(allowed) == 21 + 21
+    # 25 entries per flag value: with the flag on, the dept's two entries move to the bureau.
+    assert len(allowed) == 25 + 25
     flagged = {p[:4] for p in allowed if p[4]}
     assert ("open", "pending_dept", "endorse", "bureau") in flagged
     assert ("open", "pending_dept", "endorse", "dept") not in flagged

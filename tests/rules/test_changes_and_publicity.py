@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from rules import InvalidInput
-from rules.changes import (CHANGE_ACTIONS, CHANGE_STATES, CHANGE_TRANSITIONS, change_next_state, diff,
+from rules.changes import (CHANGE_ACTIONS, CHANGE_STATES, CHANGE_TRANSITIONS, allowed_change_actions, change_next_state, diff,
                            first_change_state)
 from rules.publicity import may_admit_after_publicity, publicity_over, publicity_period
 
@@ -26,9 +26,24 @@ def test_change_transitions_are_exactly_the_table(state, action, role, flag):
 
 
 def test_who_proposes_decides_where_a_change_starts():
+    """§7: the expert's goes to the unit; the unit's or department's to the bureau; the bureau's own
+    correction takes effect at once (recorded as a change); nobody else proposes one."""
     assert first_change_state("expert") == "pending_unit"
     assert first_change_state("unit") == "pending_bureau"
     assert first_change_state("dept") == "pending_bureau"
+    assert first_change_state("bureau") == "approved"
+    for role in ("usage", "leader", "supervisor", "public"):
+        with pytest.raises(InvalidInput):
+            first_change_state(role)
+
+
+@pytest.mark.parametrize("unit, dept", [(True, False), (False, True), (True, True)])
+def test_the_bureau_stands_in_for_a_change_as_for_an_admission(unit, dept):
+    """One rule for both chains (rules.admission.actors_for): a missing unit reviewer or department."""
+    flags = {"bureau_is_unit": unit, "bureau_is_department": dept}
+    assert ("endorse" in allowed_change_actions("pending_unit", "bureau", **flags)) == unit
+    assert ("endorse" in allowed_change_actions("pending_dept", "bureau", **flags)) == dept
+    assert allowed_change_actions("pending_dept", "dept", **flags) == ([] if dept else ["endorse", "reject"])
 
 
 def test_diff_lists_only_changed_fields():

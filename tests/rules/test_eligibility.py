@@ -341,3 +341,36 @@ def test_summary_relaxed_single():
 def test_eligible_property_follows_unmet():
     assert EligibilityReport((), (Condition("age", "x"),), True).eligible
     assert not EligibilityReport((Condition("age", "x"),), (), False).eligible
+
+
+# Age from a birth month alone (identity documents other than the resident ID) --------------------------
+
+@pytest.mark.parametrize("month, last", [(date(1961, 2, 1), date(1961, 2, 28)), (date(1960, 2, 1), date(1960, 2, 29)),
+                                         (date(1961, 12, 1), date(1961, 12, 31)), (date(1961, 4, 1), date(1961, 4, 30))])
+def test_a_birth_month_counts_from_its_last_day(month, last):
+    from rules.eligibility import birth_date_for_age
+
+    assert birth_date_for_age(None, month) == last
+    assert birth_date_for_age(date(1961, 2, 3), month) == date(1961, 2, 3)  # the ID's exact date wins
+    assert birth_date_for_age(None, None) is None
+
+
+@given(st.dates(min_value=date(1930, 1, 1), max_value=date(2000, 12, 31)),
+       st.dates(min_value=date(2001, 1, 1), max_value=date(2040, 12, 31)))
+def test_an_age_from_the_month_never_exceeds_the_true_age(born, today):
+    """Whoever was born in that month, the age counted from the month is never more than their true age."""
+    from rules.eligibility import birth_date_for_age
+
+    assert age_on(birth_date_for_age(None, born.replace(day=1)), today) <= age_on(born, today)
+
+
+def test_a_65_year_old_known_by_month_is_not_read_as_66():
+    from rules.eligibility import birth_date_for_age
+
+    born_month = date(1961, 3, 1)  # turned 65 in March 2026, on some day of the month
+    on = date(2027, 3, 15)  # the first of the month would already make them 66
+    assert age_on(born_month, on) == 66
+    assert age_on(birth_date_for_age(None, born_month), on) == 65
+    report = check_eligibility(replace(GOOD, birth_date=birth_date_for_age(None, born_month),
+                                       birth_date_from_month=True), on)
+    assert report.eligible and "出生年月的最后一天" in report.notes[0]

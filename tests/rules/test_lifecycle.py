@@ -31,11 +31,16 @@ def test_the_state_only_moves_forward(login, days):
     assert order.index(activity_state(login, today)) <= order.index(activity_state(login, today + timedelta(days=1)))
 
 
-def test_warnings_come_thirty_days_before_each_change():
-    login = date(2025, 3, 10)
+def test_warnings_are_due_from_thirty_days_before_each_change_until_it_comes():
+    login = date(2025, 3, 10)  # dormant from 2026-03-11, out from 2027-03-11
+    assert warning_due(login, date(2026, 3, 11) - timedelta(days=31)) is None
     assert warning_due(login, date(2026, 3, 11) - timedelta(days=30)) == "dormancy"
+    assert warning_due(login, date(2026, 3, 11) - timedelta(days=1)) == "dormancy"  # the job missed the day
+    assert warning_due(login, date(2026, 3, 11)) is None  # dormant now: nothing left to warn of
+    assert warning_due(login, date(2027, 3, 11) - timedelta(days=31)) is None
     assert warning_due(login, date(2027, 3, 11) - timedelta(days=30)) == "exit"
-    assert warning_due(login, date(2026, 3, 11) - timedelta(days=29)) is None
+    assert warning_due(login, date(2027, 3, 10)) == "exit"
+    assert warning_due(login, date(2027, 3, 11)) is None
 
 
 def test_eleven_exit_reasons_and_who_may_apply_again():
