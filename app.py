@@ -96,8 +96,16 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAIL_TLS=os.environ.get("MAIL_TLS") == "1",
         MAIL_FROM=os.environ.get("MAIL_FROM", "expertlib@localhost"),
         BASE_URL=os.environ.get("BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
+        # An SMS gateway taking a JSON POST (operations/notify.py); none: invitations to experts without
+        # e-mail wait for the bureau's telephone call.
+        SMS_URL=os.environ.get("SMS_URL", ""),
+        SMS_KEY=os.environ.get("SMS_KEY", ""),
         LOCKOUT_MINUTES=15,
         DRAW_YEARLY_CAP=int(os.environ.get("DRAW_YEARLY_CAP", "10")),
+        # §17: the one who approves a request may not also draw it; off only for a one-person office.
+        DRAW_SEPARATE_DUTIES=os.environ.get("DRAW_SEPARATE_DUTIES", "1") != "0",
+        # A pool under this many times the places is warned at approval, and the draw needs a written reason.
+        DRAW_MIN_POOL_RATIO=float(os.environ.get("DRAW_MIN_POOL_RATIO", "3")),
         # Reverse proxies in front of the app (0: none). Only then is X-Forwarded-For believed, so
         # the audit log records the client's address rather than the proxy's; never set it without one.
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),

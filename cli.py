@@ -170,12 +170,13 @@ def register_commands(app: Flask) -> None:
     @click.argument("record_id", required=False, type=int)
     @click.option("--all", "all_", is_flag=True, help="复核全部抽取记录")
     def draws_verify(record_id, all_):
-        """Replay stored draws from their inputs; exit status 1 on any mismatch."""
+        """Replay stored draws from their inputs and check each against the audit log, both ways (§17):
+        exit status 1 on any mismatch, a record the log does not know, or a logged draw whose record is gone."""
         from sqlalchemy import select
 
         from models import DrawRecord
         from operations import audit
-        from operations.draws import verify
+        from operations.draws import unrecorded_draws, verify
 
         if not all_ and record_id is None:
             raise click.UsageError("请给出抽取记录编号，或使用 --all")
@@ -183,16 +184,20 @@ def register_commands(app: Flask) -> None:
         if not all_:
             query = query.where(DrawRecord.id == record_id)
         verdicts = [verify(r) for r in db.session.scalars(query)]
-        if not verdicts:
+        missing = unrecorded_draws() if all_ else []
+        if not verdicts and not missing:
             click.echo("没有找到抽取记录")
             sys.exit(1 if record_id is not None else 0)
         for v in verdicts:
             click.echo(f"抽取记录 #{v.record_id}：{'一致' if v.ok else '不一致'} — {v.message}")
+        for problem in missing:
+            click.echo(f"不一致 — {problem}")
         bad = [v for v in verdicts if not v.ok]
-        audit.record("draws_verify", username="system", checked=len(verdicts), mismatches=[v.record_id for v in bad])
+        audit.record("draws_verify", username="system", checked=len(verdicts), mismatches=[v.record_id for v in bad],
+                     missing_records=len(missing))
         db.session.commit()
-        click.echo(f"共复核 {len(verdicts)} 条，不一致 {len(bad)} 条")
-        sys.exit(1 if bad else 0)
+        click.echo(f"共复核 {len(verdicts)} 条，不一致 {len(bad)} 条；审计日志记载而记录已不存在的抽取 {len(missing)} 次")
+        sys.exit(1 if bad or missing else 0)
 
     notify_cli = AppGroup("notify", help="通知")
 

@@ -3,31 +3,35 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import ValidationError
-from wtforms.fields import DateTimeLocalField, SelectField
+from wtforms.fields import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import RoleView, apply_form, choices, user_role
-from forms.draw_requests import (AttendanceForm, ConfirmForm, DecideForm, DrawForm, SpecialForm, SpotCheckForm,
-                                 age_check, codes_check, period_check)
+from forms.draw_requests import (AttendanceForm, ConditionsForm, ConfirmForm, DecideForm, DrawForm, PhoneAnswerForm,
+                                 SpecialForm, SpotCheckForm, SupplementForm, age_check, codes_check, period_check)
 from forms.validators import IntRange, RuleCheck
-from models import (DrawRecord, DrawRequest, Expert, Invitation, ProjectMember, RequestAvoidance, SpecialExpert, db,
-                    local_now)
+from models import (DrawRecord, DrawRequest, Expert, Invitation, OutboxMessage, ProjectMember, RequestAvoidance,
+                    SpecialExpert, db, local_now)
 from models.base import get_by_id, parse_id
+from models.encrypted import lookup_hash
 from operations import audit, draw_requests, draws
+from operations.invitations import record_phone_answer
 from operations.scope import request_scope
 from rules import InvalidInput
 from rules.conflicts import EXCLUSION_REASONS
+from rules.contact import validate_email, validate_mobile
 from rules.credit_code import validate_credit_code
 from rules.draw_requests import (ACTIVITY_TYPES, ATTENDANCE, REGIONS, SPECIAL_STATES, STATES, allowed_actions,
                                  may_export, names_visible)
 from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
+from rules.idcard import parse_resident_id
 from rules.invitations import ROLES as INVITATION_ROLES
 from rules.invitations import STATES as INVITATION_STATES
 from rules.masking import mask_mobile
@@ -47,7 +51,8 @@ class DrawRequestView(RoleView):
     edit_roles = USAGE
     page_roles = {"manage_view": READERS, "export_view": READERS,
                   "submit_view": USAGE, "attendance_view": USAGE,
-                  "decide_view": BUREAU, "draw_view": BUREAU,
+                  "decide_view": BUREAU, "draw_view": BUREAU, "supplement_view": BUREAU, "phone_view": BUREAU,
+                  "propose_view": USAGE,
                   "release_view": BUREAU, "special_view": BUREAU, "spot_check_view": BUREAU}
     row_scope = staticmethod(request_scope)
 
@@ -96,10 +101,14 @@ class DrawRequestView(RoleView):
     }
     inline_models = [
         (ProjectMember, {
-            "form_columns": ["id", "project", "name", "is_leader", "unit_name", "credit_code", "college"],
+            "form_columns": ["id", "project", "name", "is_leader", "unit_name", "credit_code", "college", "id_number"],
             "column_labels": {"project": "项目名称", "name": "姓名", "is_leader": "项目负责人",
                               "unit_name": "单位", "credit_code": "单位统一社会信用代码",
                               "college": "院系（高校填写）"},
+            # Matched against experts of any unit (§13(一)); only its keyed hash is kept (on_model_change).
+            "form_extra_fields": {"id_number": StringField(
+                "居民身份证号码（可选）", [Optional(), RuleCheck(lambda v: parse_resident_id(v).number)],
+                description="填写后按号码核对回避（即使成员登记在其他单位）；系统只保存其校验摘要，不保存号码")},
             "form_args": {"project": {"validators": [InputRequired("请填写项目名称")]},
                           "name": {"validators": [InputRequired("请填写姓名")]},
                           "credit_code": {"validators": [InputRequired("请填写单位统一社会信用代码（回避按代码核对）"),
@@ -115,9 +124,12 @@ class DrawRequestView(RoleView):
                           "credit_code": {"validators": [Optional(), RuleCheck(validate_credit_code)]}},
         }),
         (SpecialExpert, {
-            "form_columns": ["id", "name", "unit_name", "title", "reason"],
-            "column_labels": {"name": "姓名", "unit_name": "工作单位", "title": "职称", "reason": "特邀理由"},
+            "form_columns": ["id", "name", "unit_name", "title", "mobile", "email", "reason"],
+            "column_labels": {"name": "姓名", "unit_name": "工作单位", "title": "职称", "reason": "特邀理由",
+                              "mobile": "移动电话（发送邀请）", "email": "电子邮箱（可选）"},
             "form_args": {"name": {"validators": [InputRequired("请填写姓名")]},
+                          "mobile": {"validators": [Optional(), RuleCheck(validate_mobile)]},
+                          "email": {"validators": [Optional(), RuleCheck(validate_email)]},
                           "unit_name": {"validators": [InputRequired("请填写工作单位")]},
                           "reason": {"validators": [InputRequired("请写明特邀理由")]}},
         }),
@@ -141,6 +153,11 @@ class DrawRequestView(RoleView):
                 raise ValidationError("申请已提交，不能再修改") from None
         if model.start_at and model.start_at <= local_now():
             raise ValidationError("活动开始时间须晚于现在")
+        for member in model.members:
+            number = getattr(member, "id_number", "")  # the form's, never a column
+            if number:
+                member.id_number_hash = lookup_hash(number)
+                member.id_number = ""
         super().on_model_change(form, model, is_created)
 
     # The request's own page: everything that happens to it is offered here, each step posting its form.
@@ -156,29 +173,48 @@ class DrawRequestView(RoleView):
         if role == "bureau" and req.records:
             audit.record("draw_names_viewed", req, request_id=req.id)
             db.session.commit()
+        current = draw_requests.conditions_of(req)
+        proposed = json.loads(req.proposed_conditions) if req.proposed_conditions else None
         forms = {"decide": DecideForm(formdata=None), "draw": DrawForm(formdata=None),
+                 "supplement": SupplementForm(formdata=None, data=proposed or current),
+                 "propose": ConditionsForm(formdata=None, data=current),
                  "confirm": ConfirmForm(formdata=None),
-                 "special": SpecialForm(formdata=None), "spot_check": {}, "attendance": {}}
+                 "special": SpecialForm(formdata=None), "spot_check": {}, "attendance": {}, "phone": {}}
         for inv in invitations:
+            forms["phone"][inv.id] = PhoneAnswerForm(formdata=None, invitation_id=inv.id, called_at=local_now())
             forms["spot_check"][inv.id] = SpotCheckForm(formdata=None, invitation_id=inv.id, note=inv.spot_check)
             forms["attendance"][inv.id] = AttendanceForm(
                 formdata=None, invitation_id=inv.id, attendance=inv.attendance, absence_reason=inv.absence_reason,
                 rating=inv.rating, comments=inv.comments, fee=inv.fee)
         if posted is not None:  # the refused form comes back as typed, with its messages
-            kind = {DecideForm: "decide", DrawForm: "draw", SpecialForm: "special",
-                    SpotCheckForm: "spot_check", AttendanceForm: "attendance"}.get(type(posted))
-            if kind in ("spot_check", "attendance"):
+            kind = {DecideForm: "decide", DrawForm: "draw", SupplementForm: "supplement", ConditionsForm: "propose",
+                    SpecialForm: "special", SpotCheckForm: "spot_check", AttendanceForm: "attendance",
+                    PhoneAnswerForm: "phone"}.get(type(posted))
+            if kind in ("spot_check", "attendance", "phone"):
                 forms[kind][parse_id(posted.invitation_id.data)] = posted
             elif kind:
                 forms[kind] = posted
-        share = draws.avoidance_share(req) if "approve" in allowed_actions(req.status, role) else None
+        actions = allowed_actions(req.status, role)
+        share = draws.avoidance_share(req) if "approve" in actions else None
+        # §17: how large the pool is now, where the bureau is about to approve or draw.
+        # §12: a special expert is approved against what the library could supply, so the pool shows there too.
+        deciding_special = "decide_special" in actions and any(sp.status == "proposed" for sp in req.special_experts)
+        places = req.need if req.status in ("submitted", "approved") else draws.open_places(req)
+        drawing = {"approve", "draw"} & set(actions) or ("supplement" in actions and places)
+        pool_size = len(draws.split_pool(req)[0]) if deciding_special or drawing else None
+        ratio = current_app.config["DRAW_MIN_POOL_RATIO"]
         return self.render(
             "admin/draw_manage.html", req=req, role=role, sealed=sealed, invitations=invitations, forms=forms,
-            actions=allowed_actions(req.status, role), share=share, warning_share=AVOIDANCE_WARNING_SHARE,
+            actions=actions, share=share, warning_share=AVOIDANCE_WARNING_SHARE, pool_size=pool_size,
+            small_pool=pool_size is not None and draws.small_pool(pool_size, max(places, 1), ratio), ratio=ratio,
+            places=places, proposed=proposed,
             states=STATES, types=ACTIVITY_TYPES, inv_states=INVITATION_STATES, inv_roles=INVITATION_ROLES,
             attendance=ATTENDANCE, special_states=SPECIAL_STATES, regions=REGIONS, titles=TITLE_LEVELS,
             expert_types=EXPERT_TYPES, mask=mask_mobile, now=local_now(), open_places=draws.open_places(req),
-            may_export=lambda kind: may_export(kind, req.status, role)), status
+            may_export=lambda kind: may_export(kind, req.status, role),
+            to_phone=set(db.session.scalars(select(OutboxMessage.invitation_id).where(
+                OutboxMessage.invitation_id.in_([i.id for i in invitations]),
+                OutboxMessage.status == "phone_pending")))), status
 
     def _step(self, form_class, apply, done_message=None):
         """One step of the request: check its form and apply it, then say what happened (`done_message`,
@@ -190,7 +226,8 @@ class DrawRequestView(RoleView):
         act = (lambda: apply(req, current_user)) if done_message else (lambda: apply(req, form))
         done, error = apply_form(form, lambda: outcome.append(act()))
         if done:
-            flash(done_message or outcome[0], "success")
+            said = done_message or outcome[0]
+            flash(*(said if isinstance(said, tuple) else (said, "success")))
             return redirect(url_for(".manage_view", id=req.id))
         flash(error or "未办理，请按提示修改标红的内容。", "error")
         return self._page(req, posted=form, status=400)
@@ -209,27 +246,43 @@ class DrawRequestView(RoleView):
 
     @expose("/draw/", methods=("POST",))
     def draw_view(self):
-        """The first draw, or a supplementary one with its reason (the operation tells which)."""
-        return self._step(DrawForm, lambda req, form: self._drawn(
-            draw_requests.draw(req, current_user, reason=form.reason.data or "")))
+        """The first draw of an approved request."""
+        return self._step(DrawForm, lambda req, form: self._drawn(draw_requests.draw(
+            req, current_user, pool_reason=form.pool_reason.data or "")))
+
+    @expose("/supplement/", methods=("POST",))
+    def supplement_view(self):
+        """A supplementary draw for the places still open, on the conditions shown — revised or not (§12)."""
+        return self._step(SupplementForm, lambda req, form: self._drawn(draw_requests.draw(
+            req, current_user, reason=form.reason.data, pool_reason=form.pool_reason.data or "",
+            conditions=form.conditions())))
+
+    @expose("/propose/", methods=("POST",))
+    def propose_view(self):
+        """The usage unit proposes revised conditions for a supplementary draw; the bureau decides."""
+        def apply(req, form):
+            draw_requests.propose_conditions(req, current_user, form.conditions(), form.reason.data)
+            return "已提出调整抽取条件，待市科技局审核并补充抽取。"
+        return self._step(ConditionsForm, apply)
 
     @expose("/release/", methods=("POST",))
     def release_view(self):
         return self._step(ConfirmForm, draw_requests.release, "已向使用单位公布名单。")
 
     @staticmethod
-    def _drawn(record: DrawRecord) -> str:
-        """What the draw did, and what comes next."""
+    def _drawn(record: DrawRecord) -> tuple[str, str]:
+        """What the draw did, and what comes next (a draw that found nobody, or too few, is said as such)."""
         selected, backups = record.ids("selected"), record.ids("backup_ids")
         if not selected:
-            return "候选库中没有符合条件且无回避的专家，未抽到任何人：请调整抽取条件后补充抽取。"
+            return (f"未抽到任何专家：候选库中符合条件且无回避的专家 {record.pool_size} 人，均不可抽取或已抽取过。"
+                    "请调整抽取条件后补充抽取。", "warning")
         deadline = db.session.scalar(select(Invitation.deadline).where(Invitation.record_id == record.id,
                                                                        Invitation.status == "invited").limit(1))
         text = (f"已抽取 {len(selected)} 人、备选 {len(backups)} 人，已向 {len(selected)} 人发出邀请"
                 + (f"，答复期限 {format_datetime(deadline)}" if deadline else "") + "。")
         if record.shortfall:
-            text += f"候选库不足，尚缺 {record.shortfall} 人。"
-        return text
+            return text + f"候选库不足，尚缺 {record.shortfall} 人：可调整抽取条件后补充抽取。", "warning"
+        return text, "success"
 
     @expose("/special/", methods=("POST",))
     def special_view(self):
@@ -238,7 +291,8 @@ class DrawRequestView(RoleView):
             if special is None or special.request_id != req.id:
                 raise InvalidInput("找不到该特邀专家建议")
             draw_requests.decide_special(special, current_user, form.decision.data == "approve")
-            return f"特邀专家 {special.name}：{SPECIAL_STATES[special.status]}。"
+            return f"特邀专家 {special.name}：{SPECIAL_STATES[special.status]}" + (
+                "，已发出邀请（同抽取专家一样答复、记录出席与劳务费）。" if special.status == "approved" else "。")
         return self._step(SpecialForm, apply)
 
     def _invitation(self, req: DrawRequest, form) -> Invitation:
@@ -247,12 +301,21 @@ class DrawRequestView(RoleView):
             raise InvalidInput("找不到该专家的受聘记录")
         return inv
 
+    @expose("/phone/", methods=("POST",))
+    def phone_view(self):
+        """An answer the bureau took by telephone, with who called, when and what was said."""
+        def apply(req, form):
+            inv = self._invitation(req, form)
+            result = record_phone_answer(inv, current_user, form.answer.data, form.called_at.data, form.note.data)
+            return f"已记录 {inv.person.name} 的电话答复：{INVITATION_STATES[result]}。"
+        return self._step(PhoneAnswerForm, apply)
+
     @expose("/spot-check/", methods=("POST",))
     def spot_check_view(self):
         def apply(req, form):
             inv = self._invitation(req, form)
             draw_requests.spot_check(inv, current_user, form.note.data or "")
-            return f"已记录对 {inv.expert.name} 的抽查评价。"
+            return f"已记录对 {inv.person.name} 的抽查评价。"
         return self._step(SpotCheckForm, apply)
 
     @expose("/attendance/", methods=("POST",))
@@ -262,7 +325,7 @@ class DrawRequestView(RoleView):
             draw_requests.record_attendance(
                 inv, current_user, attendance=form.attendance.data, reason=form.absence_reason.data or "",
                 rating=form.rating.data, comments=form.comments.data or "", fee=form.fee.data)
-            return f"已记录 {inv.expert.name} 的出席情况。"
+            return f"已记录 {inv.person.name} 的出席情况。"
         return self._step(AttendanceForm, apply)
 
     @expose("/export/<kind>")
@@ -313,4 +376,6 @@ class DrawRecordView(RoleView):
         return self.render("admin/draw_record.html", record=record, verdict=verdict, excluded=excluded,
                            counts=json.loads(record.exclusion_counts), names=names, reasons=EXCLUSION_REASONS,
                            conditions=json.loads(record.conditions), titles=TITLE_LEVELS, regions=REGIONS,
+                           previous_conditions=json.loads(db.session.get(DrawRecord, record.parent_id).conditions)
+                           if record.parent_id else None,
                            expert_types=EXPERT_TYPES)

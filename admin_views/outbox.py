@@ -6,7 +6,8 @@ import re
 from markupsafe import Markup, escape
 
 from admin_views.base import RoleView, choices
-from models.notifications import MESSAGE_STATES
+from models.notifications import MESSAGE_KINDS, MESSAGE_STATES
+from rules.invitations import CHANNELS
 
 
 # A signed invitation link answers for the expert: staff reading the outbox must not be able to use it.
@@ -25,14 +26,16 @@ class OutboxView(RoleView):
     details_roles = frozenset({"bureau"})
 
     # View
-    column_list = ["created_at", "kind", "to_address", "subject", "status", "attempts", "next_attempt_at", "last_error"]
-    column_labels = {"created_at": "生成时间", "kind": "类别", "to_address": "收件人", "subject": "主题",
+    column_list = ["created_at", "kind", "channel", "to_address", "subject", "status", "attempts", "next_attempt_at",
+                   "last_error"]
+    column_labels = {"created_at": "生成时间", "kind": "类别", "channel": "方式", "to_address": "收件人（邮箱或手机）",
+                     "subject": "主题",
                      "status": "状态", "attempts": "尝试次数", "next_attempt_at": "下次尝试", "last_error": "最近错误",
                      "body": "正文", "sent_at": "发送时间"}
-    column_choices = {"status": choices(MESSAGE_STATES)}
+    column_choices = {"status": choices(MESSAGE_STATES), "channel": choices(CHANNELS), "kind": choices(MESSAGE_KINDS)}
     column_formatters = {"next_attempt_at": lambda v, c, m, n: m.next_attempt_at if m.status == "queued" else None}
     column_formatters_detail = {**column_formatters,
                                 "body": lambda v, c, m, n: Markup("<pre style='white-space:pre-wrap'>{}</pre>")
                                 .format(escape(redact_links(m.body)))}
-    column_filters = ["status", "kind"]
+    column_filters = ["status", "channel", "kind"]
     column_default_sort = ("id", True)

@@ -57,7 +57,7 @@ def main() -> None:
             request = typical_request(usage, args.codes)
             spent.clear()
             started = time.perf_counter()
-            draw_requests.draw(request, bureau)
+            draw_requests.draw(request, bureau, pool_reason="基准测试")
             total = time.perf_counter() - started
             db.session.rollback()
             if run >= 2:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import HiddenField, RadioField, SelectField, StringField, ValidationError
-from wtforms.validators import InputRequired
+from wtforms import (DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+                     ValidationError)
+from wtforms.validators import InputRequired, Optional
 
 from forms.fields import ParsedField, text_length
+from forms.validators import IntRange
 from models import Discipline, db
-from rules.draw_requests import ATTENDANCE
+from rules.draw_requests import ATTENDANCE, CONDITION_FIELDS, REGIONS
+from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
 from rules.feedback import parse_fee, parse_rating
 
 
@@ -51,10 +54,31 @@ class DecideForm(FlaskForm):
             raise ValidationError("请填写不予批准的理由")
 
 
-class DrawForm(FlaskForm):
-    """A draw: the first needs nothing more; a supplementary one its reason (operations/draw_requests.py)."""
+class ConditionsForm(FlaskForm):
+    """Revised conditions for a supplementary draw (§12 可重新设定条件), and why."""
 
-    reason = StringField("补充抽取原因", [text_length()])
+    discipline_codes = StringField("学科代码（逗号分隔）", [InputRequired("请填写至少一个学科代码"), codes_check])
+    expert_type = SelectField("专家类型", choices=[("", "不限")] + list(EXPERT_TYPES.items()))
+    min_title = SelectField("最低职称级别", choices=[(k, v[0]) for k, v in TITLE_LEVELS.items()])
+    region = SelectField("地域", choices=list(REGIONS.items()))
+    age_min = IntegerField("年龄下限", [Optional(), IntRange(18, 100, "年龄应在18到100之间")])
+    age_max = IntegerField("年龄上限", [Optional(), IntRange(18, 100, "年龄应在18到100之间"), age_check])
+    reason = StringField("理由", [InputRequired("补充抽取须写明原因"), text_length()])
+
+    def conditions(self) -> dict:
+        return {name: self[name].data for name in CONDITION_FIELDS}
+
+
+class SupplementForm(ConditionsForm):
+    """A supplementary draw: on the conditions shown (revised or not), with its reason; a small pool's reason."""
+
+    pool_reason = StringField("候选库不足时的抽取理由", [text_length()])
+
+
+class DrawForm(FlaskForm):
+    """The first draw: from a small pool, the reason for drawing from it anyway (refused without)."""
+
+    pool_reason = StringField("候选库不足时的抽取理由", [text_length()])
 
 
 class SpecialForm(FlaskForm):
@@ -66,6 +90,16 @@ class SpecialForm(FlaskForm):
 class SpotCheckForm(FlaskForm):
     invitation_id = HiddenField()
     note = StringField("抽查评价", [InputRequired("请填写抽查评价"), text_length()])
+
+
+class PhoneAnswerForm(FlaskForm):
+    """An answer the bureau took by telephone: what, when, and what was said."""
+
+    invitation_id = HiddenField()
+    answer = SelectField("专家答复", choices=[("accept", "接受"), ("decline", "不能参加"), ("recuse", "申请回避")],
+                         validators=[InputRequired("请选择专家的答复")])
+    called_at = DateTimeLocalField("通话时间", format="%Y-%m-%dT%H:%M", validators=[InputRequired("请填写通话时间")])
+    note = StringField("通话内容", [InputRequired("请记录通话内容（专家的答复原话或要点）"), text_length()])
 
 
 class AttendanceForm(FlaskForm):

@@ -52,8 +52,12 @@ class DrawRequest(db.Model):
     age_min: Mapped[int | None]
     age_max: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # Revised conditions the usage unit proposes for a supplementary draw (JSON), and why; cleared by the draw.
+    proposed_conditions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    proposed_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     decided_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -91,6 +95,9 @@ class ProjectMember(db.Model):
     unit_name: Mapped[str] = mapped_column(String(100), default="")
     credit_code: Mapped[str] = mapped_column(String(18), default="")
     college: Mapped[str] = mapped_column(String(100), default="")
+    # The keyed hash of the member's ID number, where the applicant gave it: matches an expert listed under
+    # another unit (§13(一)). The number itself is never stored.
+    id_number_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     def __str__(self) -> str:
         return self.name
@@ -126,6 +133,9 @@ class SpecialExpert(db.Model):
     name: Mapped[str] = mapped_column(String(50))
     unit_name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(100), default="")
+    # How the invitation reaches them (they have no account): SMS or e-mail, else the bureau telephones.
+    mobile: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="proposed")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -133,6 +143,11 @@ class SpecialExpert(db.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（特邀）"
+
+    @property
+    def user(self) -> None:
+        """A special expert has no account: messages go by their e-mail and mobile (notify_expert)."""
+        return None
 
 
 class DrawRecord(db.Model):
@@ -159,6 +174,9 @@ class DrawRecord(db.Model):
     max_per_org: Mapped[int]
     selected: Mapped[str] = mapped_column(Text)  # JSON [ids] in order
     backup_ids: Mapped[str] = mapped_column(Text)  # JSON [ids] in order
+    # §17: why a small pool was drawn from anyway; whether the approver was kept from drawing.
+    pool_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    duties_separated: Mapped[bool | None]
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     operator: Mapped[User | None] = relationship()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -188,6 +206,8 @@ class Invitation(db.Model):
     __table_args__ = (
         UniqueConstraint("request_id", "expert_id"),
         db.CheckConstraint(in_list("status", INVITATION_STATES), name="status"),
+        # Either an expert of the library or a special expert the bureau approved (§12), never both.
+        db.CheckConstraint("(expert_id IS NULL) <> (special_expert_id IS NULL)", name="person"),
         db.CheckConstraint("attendance IS NULL OR " + in_list("attendance", ATTENDANCE), name="attendance"),
         db.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
     )
@@ -197,8 +217,10 @@ class Invitation(db.Model):
     request: Mapped[DrawRequest] = relationship()
     record_id: Mapped[int | None] = mapped_column(ForeignKey("draw_record.id"))
     record: Mapped[DrawRecord | None] = relationship()
-    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
-    expert: Mapped[Expert] = relationship()
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"), index=True)
+    expert: Mapped[Expert | None] = relationship()
+    special_expert_id: Mapped[int | None] = mapped_column(ForeignKey("special_expert.id"), index=True)
+    special_expert: Mapped[SpecialExpert | None] = relationship()
     position: Mapped[int]  # order within the request: selected first, then backups, then supplements
     role: Mapped[str] = mapped_column(String(10), default="selected")  # selected / backup / special
     status: Mapped[str] = mapped_column(String(20), default="waiting", index=True)
@@ -215,10 +237,26 @@ class Invitation(db.Model):
     rating: Mapped[int | None]
     comments: Mapped[str] = mapped_column(Text, default="")
     fee: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    # An answer the bureau took by telephone: who called, when, and what was said.
+    phoned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    phoned_by: Mapped[User | None] = relationship(foreign_keys=[phoned_by_id])
+    phoned_at: Mapped[datetime | None]
+    phone_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     spot_check: Mapped[str] = mapped_column(Text, default="")
 
     def __str__(self) -> str:
-        return f"{self.expert.name if self.expert else self.expert_id}（{INVITATION_STATES.get(self.status)}）"
+        return f"{self.person.name}（{INVITATION_STATES.get(self.status)}）"
+
+    @property
+    def person(self) -> Expert | SpecialExpert:
+        """Who is engaged: an expert of the library, or a special expert (marked 特邀)."""
+        return self.expert or self.special_expert
+
+    @property
+    def unit_name(self) -> str:
+        if self.expert is not None:
+            return self.expert.organization.name if self.expert.organization else ""
+        return self.special_expert.unit_name
 
 
 class ExpertLeave(db.Model):

@@ -168,6 +168,8 @@ class ExpertAvoidance(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     credit_code: Mapped[str] = mapped_column(String(18), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Applies to draws for activities up to this day (e.g. a former employer for three years); none: always.
+    until: Mapped[date | None]
 
     def __str__(self) -> str:
         return self.name

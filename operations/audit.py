@@ -34,8 +34,9 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def record(action: str, obj=None, *, user=None, **detail) -> AuditEntry:
-    """Append an entry in the current transaction (flushed, not committed)."""
+def record(action: str, obj=None, *, user=None, object_type: str = "", **detail) -> AuditEntry:
+    """Append an entry in the current transaction (flushed, not committed). The entry names `obj` by its
+    class and id (or `object_type` for a row written without its model, as the scale seed does)."""
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
     serialise(_CHAIN_LOCK)  # the head read below stays the head until this transaction ends
@@ -48,7 +49,7 @@ def record(action: str, obj=None, *, user=None, **detail) -> AuditEntry:
         user_id=getattr(user, "id", None),
         username=detail.pop("username", None) or getattr(user, "username", "") or "",
         action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
+        object_type=object_type or (type(obj).__name__ if obj is not None else ""),
         object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
         detail=json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str),
         ip=(request.remote_addr or "") if has_request_context() else "",

@@ -2,18 +2,20 @@
 attendance and spot checks. Each step asks rules/draw_requests.py whether it may happen."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from models import DrawRecord, DrawRequest, Invitation, SpecialExpert, db, local_now, utcnow
 from models.base import serialise
 from operations import audit
 from operations.draws import open_places, record_draw
-from operations.invitations import invite_drawn
+from operations.invitations import invite_drawn, invite_special
 from operations.scope import request_scope, within
 from rules import InvalidInput
-from rules.draw_requests import ATTENDANCE, next_state
+from rules.draw_requests import ATTENDANCE, CONDITION_FIELDS, next_state
 from rules.feedback import parse_fee, parse_rating
 
 _DRAW_LOCK = 7_202_612  # serialises draws (models.base.serialise): two draws never engage one expert twice
@@ -60,18 +62,58 @@ def release(req: DrawRequest, user) -> None:
     _move(req, "release", user, released_at=utcnow())
 
 
-def draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None = None) -> DrawRecord:
-    """The first draw of an approved request, or a supplementary one (with its reason) for the places
-    still open once the backups are used up; the drawn are invited at once."""
+def conditions_of(req: DrawRequest) -> dict:
+    """The request's draw conditions as plain values."""
+    return {field: getattr(req, field) for field in CONDITION_FIELDS}
+
+
+def propose_conditions(req: DrawRequest, user, conditions: dict, reason: str) -> None:
+    """The usage unit proposes revised conditions for a supplementary draw (§12); the bureau decides by drawing."""
+    check(req, "propose_conditions", user)
+    if open_places(req) == 0:
+        raise InvalidInput("专家人数已满足，无需调整条件补充抽取")
+    if not reason.strip():
+        raise InvalidInput("请写明调整抽取条件的理由")
+    if {k: conditions.get(k) for k in CONDITION_FIELDS} == conditions_of(req):
+        raise InvalidInput("抽取条件没有变化")
+    req.proposed_conditions = json.dumps({k: conditions.get(k) for k in CONDITION_FIELDS}, ensure_ascii=False)
+    req.proposed_reason = reason.strip()
+    audit.record("request_conditions_proposed", req, user=user, conditions=conditions, reason=reason.strip())
+
+
+def _revise_conditions(req: DrawRequest, user, conditions: dict, reason: str) -> None:
+    """The bureau draws a supplement on revised conditions: the request takes them (each record keeps the
+    conditions it was drawn on, so the earlier and the revised sets both stay on record)."""
+    new = {k: conditions.get(k, getattr(req, k)) for k in CONDITION_FIELDS}
+    old = conditions_of(req)
+    if new != old:
+        for field, value in new.items():
+            setattr(req, field, value)
+        audit.record("request_conditions_revised", req, user=user, old=old, new=new, reason=reason.strip())
+    req.proposed_conditions, req.proposed_reason = "", ""
+    db.session.flush()
+
+
+def draw(req: DrawRequest, user, *, reason: str = "", pool_reason: str = "", conditions: dict | None = None,
+         now: datetime | None = None) -> DrawRecord:
+    """The first draw of an approved request, or a supplementary one (with its reason, and on revised
+    `conditions` if given, §12) for the places still open once the backups are used up; the drawn are
+    invited at once. A pool under the configured multiple of the places needs `pool_reason`, which the
+    record keeps."""
     now = now or utcnow()
     serialise(_DRAW_LOCK)
     db.session.refresh(req)  # the status as of the lock, not as of page load
     previous = req.records[-1] if req.records else None
+    check(req, "draw" if previous is None else "supplement", user)
+    separated = current_app.config["DRAW_SEPARATE_DUTIES"]
+    if separated and req.decided_by_id == user.id:
+        raise InvalidInput("职责分离：批准该申请的管理员不能再执行其抽取，请由另一位市科技局管理员抽取"
+                           "（只有一位管理员的单位可由系统配置 DRAW_SEPARATE_DUTIES=0 关闭此项，抽取记录将注明）")
+    common = dict(pool_reason=pool_reason, min_pool_ratio=current_app.config["DRAW_MIN_POOL_RATIO"],
+                  duties_separated=separated)
     if previous is None:
-        check(req, "draw", user)
-        record = record_draw(req, user, kind="initial", need=req.need)
+        record = record_draw(req, user, kind="initial", need=req.need, **common)
     else:
-        check(req, "supplement", user)
         if not reason.strip():
             raise InvalidInput("补充抽取须写明原因")
         if db.session.scalar(select(Invitation.id).where(Invitation.request_id == req.id,
@@ -80,15 +122,19 @@ def draw(req: DrawRequest, user, *, reason: str = "", now: datetime | None = Non
         need = open_places(req)
         if need == 0:
             raise InvalidInput("专家人数已满足，无需补充抽取")
-        record = record_draw(req, user, kind="supplement", need=need, reason=reason, previous=previous)
+        if conditions is not None:
+            _revise_conditions(req, user, conditions, reason)
+        record = record_draw(req, user, kind="supplement", need=need, reason=reason, previous=previous, **common)
     invite_drawn(req, record, now)
     if previous is None:
         _move(req, "draw", user)
     return record
 
 
-def decide_special(special: SpecialExpert, user, approve: bool) -> None:
-    """The bureau approves or refuses a proposed special invited expert."""
+def decide_special(special: SpecialExpert, user, approve: bool, now: datetime | None = None) -> None:
+    """The bureau approves or refuses a proposed special invited expert (§12). Approved, they are invited at
+    once and go through the same engagement as the library's experts — answer, attendance, rating, fee —
+    marked 特邀."""
     check(special.request, "decide_special", user)
     if special.status != "proposed":
         raise InvalidInput("该特邀专家建议已处理")
@@ -96,6 +142,8 @@ def decide_special(special: SpecialExpert, user, approve: bool) -> None:
     special.decided_by_id, special.decided_at = user.id, utcnow()
     audit.record("special_expert_" + special.status, special, user=user, request_id=special.request_id,
                  name=special.name)
+    if approve:
+        invite_special(special, now or utcnow())
 
 
 def _after_the_activity(inv: Invitation, what: str) -> None:

@@ -17,12 +17,13 @@ from flask import current_app
 
 from sqlalchemy import func, or_, select, union
 
-from models import (College, Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave, Invitation,
-                    Organization, db)
+from models import (AuditEntry, College, Discipline, DrawRecord, DrawRequest, Expert, ExpertAvoidance, ExpertLeave,
+                    Invitation, Organization, ReferenceItem, db)
 from models.experts import expert_secondary_discipline
 from operations import audit
 from operations.lifecycle import absent_twice
 from rules.admission import IN_LIBRARY
+from rules import InvalidInput
 from rules.conflicts import (DEFAULT_YEARLY_CAP, Activity, Avoidance, Candidate, Interval, Member, age_band_on,
                              exclusions)
 from rules.draw import ALGORITHM_VERSION, REPLAYABLE, draw, pool_digest, replay
@@ -55,7 +56,7 @@ def _conditions(req: DrawRequest) -> dict:
 CANDIDATE_COLUMNS = (Expert.id, Expert.name, Expert.organization_id, Expert.status, Expert.birth_date,
                      Expert.birth_month, Organization.name.label("org_name"), Organization.credit_code,
                      College.name.label("college"), Discipline.code.label("sub_discipline"),
-                     Expert.priority_categories)
+                     Expert.priority_categories, Expert.id_number_hash)
 
 
 def _candidate_rows():
@@ -112,7 +113,7 @@ def _yearly_cap() -> int:
 def activity_of(req: DrawRequest) -> Activity:
     return Activity(
         period=Interval(req.start_at, req.end_at),
-        members=tuple(Member(m.name, m.credit_code, m.college) for m in req.members),
+        members=tuple(Member(m.name, m.credit_code, m.college, m.id_number_hash or "") for m in req.members),
         avoidances=tuple(Avoidance(a.kind, a.name, a.credit_code) for a in req.avoidances),
         yearly_cap=_yearly_cap(),
         applicant_credit_code=req.organization.credit_code if req.organization else "",
@@ -138,7 +139,8 @@ def candidates_for(req: DrawRequest, experts: list) -> list[Candidate]:
     # only engagements and leaves overlapping the activity, and only experts at the yearly cap, count.
     avoid_units, avoid_persons = defaultdict(set), defaultdict(set)
     for expert_id, kind, name, credit_code in db.session.execute(
-            select(ExpertAvoidance.expert_id, ExpertAvoidance.kind, ExpertAvoidance.name, ExpertAvoidance.credit_code)):
+            select(ExpertAvoidance.expert_id, ExpertAvoidance.kind, ExpertAvoidance.name, ExpertAvoidance.credit_code)
+            .where(or_(ExpertAvoidance.until.is_(None), ExpertAvoidance.until >= req.start_at.date()))):
         if expert_id not in ids:
             continue
         if kind == "unit" and credit_code:
@@ -173,11 +175,13 @@ def candidates_for(req: DrawRequest, experts: list) -> list[Candidate]:
         engaged_here[org_id].add(expert_id)
     # Flagged for an exit the bureau has not decided yet (§8(一), §8(四)): kept out meanwhile.
     absent = {expert_id for expert_id, _count in absent_twice()}
+    universities = set(db.session.scalars(select(Organization.id).join(
+        ReferenceItem, Organization.unit_type_id == ReferenceItem.id).where(ReferenceItem.code == "university")))
     day = req.start_at.date()
     none, empty = frozenset(), ()
     result = []
-    for expert_id, name, org_id, status, birth_date, birth_month, org_name, credit_code, college, code, priority \
-            in experts:
+    for (expert_id, name, org_id, status, birth_date, birth_month, org_name, credit_code, college, code, priority,
+         id_hash) in experts:
         birth = birth_date_for_age(birth_date, birth_month)
         band = age_band_on(birth, day) if birth else None
         flags = none
@@ -186,13 +190,13 @@ def candidates_for(req: DrawRequest, experts: list) -> list[Candidate]:
         if expert_id in absent:
             flags = flags | ABSENT_TWICE
         result.append(Candidate(
-            expert_id, name, org_id, org_name, credit_code, college or "", "", status,
+            expert_id, name, org_id, org_name, credit_code, college or "", id_hash or "", status,
             frozenset(avoid_units[expert_id]) if expert_id in avoid_units else none,
             frozenset(avoid_persons[expert_id]) if expert_id in avoid_persons else none,
             tuple(engagements[expert_id]) if expert_id in engagements else empty,
             tuple(leaves[expert_id]) if expert_id in leaves else empty,
             yearly.get(expert_id, 0), expert_id in drawn_here,
-            len(engaged_here[org_id] - {expert_id}) if engaged_here else 0, band, code, flags))
+            len(engaged_here[org_id] - {expert_id}) if engaged_here else 0, band, code, flags, org_id in universities))
     return result
 
 
@@ -233,14 +237,24 @@ def open_places(req: DrawRequest) -> int:
     return max(0, req.need - engaged)
 
 
+def small_pool(size: int, need: int, ratio: float) -> bool:
+    """§17: a pool under `ratio` times the places narrows a random draw towards a chosen few."""
+    return size < ratio * need
+
+
 def record_draw(req: DrawRequest, user, *, kind: str, need: int, reason: str = "",
-                previous: DrawRecord | None = None) -> DrawRecord:
+                previous: DrawRecord | None = None, pool_reason: str = "", min_pool_ratio: float = 0,
+                duties_separated: bool | None = None) -> DrawRecord:
     """Draw `need` experts and the request's backups from today's pool, and keep the record.
 
     The seed comes from the operating system (no person types it); the record holds everything
-    needed to replay the draw. The caller holds the draw lock and invites the drawn.
+    needed to replay the draw. A pool under `min_pool_ratio` times `need` is drawn from only with a
+    written `pool_reason`. The caller holds the draw lock and invites the drawn.
     """
     pool, excluded = split_pool(req)
+    if small_pool(len(pool), need, min_pool_ratio) and not pool_reason.strip():
+        raise InvalidInput(f"候选库仅 {len(pool)} 人，不足所需 {need} 人的 {min_pool_ratio:g} 倍：请写明在此候选库中"
+                           "抽取的理由（将记入抽取记录，供监督复核），或调整抽取条件")
     seed = secrets.token_hex(32)
     entries = [PoolEntry(c.id, c.org_id, c.age_band, c.sub_discipline) for c in pool]
     result = draw(entries, need, req.backups, seed, req.max_per_org)
@@ -252,7 +266,9 @@ def record_draw(req: DrawRequest, user, *, kind: str, need: int, reason: str = "
         exclusion_counts=json.dumps({k: len(v) for k, v in excluded.items()}),
         excluded_ids=json.dumps(excluded), seed=seed, algorithm_version=ALGORITHM_VERSION,
         need=need, backups=req.backups, max_per_org=req.max_per_org,
-        selected=json.dumps(result.selected), backup_ids=json.dumps(result.backups), operator_id=user.id)
+        selected=json.dumps(result.selected), backup_ids=json.dumps(result.backups), operator_id=user.id,
+        pool_reason=pool_reason.strip() if small_pool(len(pool), need, min_pool_ratio) else "",
+        duties_separated=duties_separated)
     db.session.add(record)
     db.session.flush()
     audit.record("draw_" + kind, record, user=user, request_id=req.id, pool_size=len(entries),
@@ -284,4 +300,31 @@ def verify(record: DrawRecord) -> Verdict:
                                       .order_by(Invitation.position)))
     if invited != result.selected + result.backups:
         return Verdict(record.id, False, "邀请名单与抽取结果不一致（有人被增加、删除或调换）")
-    return Verdict(record.id, True, "复核一致")
+    logged = draw_audit_entries().get(record.id)
+    if logged is None:
+        return Verdict(record.id, False, "审计日志中没有这次抽取（记录不是经系统抽取产生的）")
+    if not _same_as_logged(record, logged[1]):
+        return Verdict(record.id, False, f"与审计日志第 {logged[0]} 条记载的种子、候选库摘要或抽取结果不一致")
+    return Verdict(record.id, True, "复核一致（含审计日志）")
+
+
+DRAW_ACTIONS = ("draw_initial", "draw_supplement")
+
+
+def draw_audit_entries() -> dict[int, tuple[int, dict]]:
+    """Every draw the audit log records: record id → (the entry's sequence number, its details)."""
+    rows = db.session.execute(select(AuditEntry.seq, AuditEntry.object_id, AuditEntry.detail)
+                              .where(AuditEntry.action.in_(DRAW_ACTIONS)))
+    return {int(object_id): (seq, json.loads(detail)) for seq, object_id, detail in rows if object_id.isdigit()}
+
+
+def _same_as_logged(record: DrawRecord, logged: dict) -> bool:
+    return (logged.get("seed") == record.seed and logged.get("pool_digest") == record.pool_digest
+            and logged.get("selected") == record.ids("selected") and logged.get("backups") == record.ids("backup_ids"))
+
+
+def unrecorded_draws() -> list[str]:
+    """Draws the audit log records but whose record is gone (deleted to redo a draw, §17)."""
+    kept = set(db.session.scalars(select(DrawRecord.id)))
+    return [f"审计日志第 {seq} 条记载的抽取记录 #{record_id} 已不存在（抽取记录被删除）"
+            for record_id, (seq, _detail) in sorted(draw_audit_entries().items()) if record_id not in kept]

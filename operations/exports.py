@@ -76,21 +76,22 @@ def draw_sheet_data(req, user, *, masked_mobiles: bool):
         for code, n in json.loads(r.exclusion_counts).items():
             counts[code] = counts.get(code, 0) + n
     response = {"accepted": "已接受", "expired": "超时未答复", "conflict": "回避冲突", "waiting": "未启用",
-                "cancelled": "未启用", "invited": "待答复"}
+                "cancelled": "未启用", "invited": "待答复", "recused": "申请回避"}
     rows = []
     for inv in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id)
                                   .order_by(Invitation.position)):
-        expert = inv.expert
+        person = inv.person
         reply = f"已拒绝：{inv.decline_reason}" if inv.status == "declined" else response.get(inv.status, inv.status)
         attendance = ATTENDANCE.get(inv.attendance or "", "")
         if inv.absence_reason:
             attendance += f"（{inv.absence_reason}）"
         rows.append(DrawExpertRow(
             order=inv.position, role=ROLES[inv.role],
-            name=expert.name, unit=expert.organization.name if expert.organization else "",
-            title=f"{TITLE_LEVELS.get(expert.title_level, ('',))[0]} {expert.title_name or ''}".strip(),
-            discipline=str(expert.primary_discipline or ""),
-            mobile=mask_mobile(expert.mobile) if masked_mobiles else (expert.mobile or ""),
+            name=person.name, unit=inv.unit_name,
+            title=(f"{TITLE_LEVELS.get(person.title_level, ('',))[0]} {person.title_name or ''}".strip()
+                   if inv.expert else person.title),
+            discipline=str(person.primary_discipline or "") if inv.expert else "特邀（库外）",
+            mobile=mask_mobile(person.mobile) if masked_mobiles else (person.mobile or ""),
             response=reply, attendance=attendance, rating=str(inv.rating or "")))
     verdicts = [verify(r) for r in records]
     verification = ("复核一致" if all(v.ok for v in verdicts) else "复核不一致：" + "；".join(

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_datetime, to_user_timezone, to_utc
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
-from models import DrawRecord, DrawRequest, Expert, Invitation, User, db, utcnow
+from models import DrawRecord, DrawRequest, Expert, Invitation, OutboxMessage, db, utcnow
 from operations import audit
 from operations.draws import activity_of, candidates_for, open_places
 from rules import InvalidInput
@@ -39,12 +40,25 @@ def invite_drawn(req: DrawRequest, record: DrawRecord, now: datetime) -> list[In
                 invited.append(inv)
             db.session.add(inv)
     db.session.flush()  # one flush for all the invitations: the messages need their ids
-    # The accounts of the invited in one query: the message needs the account, not the whole record.
-    accounts = dict(db.session.execute(select(Expert.id, User).join(User, Expert.user_id == User.id)
-                                       .where(Expert.id.in_([i.expert_id for i in invited]))).all())
+    # The invited experts in one query, with their accounts: each message needs their addresses.
+    experts = {e.id: e for e in db.session.scalars(select(Expert).options(joinedload(Expert.user))
+                                                   .where(Expert.id.in_([i.expert_id for i in invited])))}
     for inv in invited:
-        tell_invited(inv, req, accounts.get(inv.expert_id))
+        tell_invited(inv, req, experts[inv.expert_id])
     return invited
+
+
+def invite_special(special, now: datetime) -> Invitation:
+    """A special expert the bureau approved is invited like a drawn one, after the drawn, marked 特邀."""
+    req = special.request
+    position = db.session.scalar(select(func.max(Invitation.position)).where(Invitation.request_id == req.id)) or 0
+    inv = Invitation(request_id=req.id, special_expert_id=special.id, position=position + 1, role="special",
+                     status=next_state("waiting", "call"), invited_at=now, deadline=answer_by(req, now))
+    db.session.add(inv)
+    db.session.flush()
+    audit.record("invitation_special", inv, username="system", request_id=req.id, name=special.name)
+    tell_invited(inv, req)
+    return inv
 
 
 def _message_context(inv: Invitation, req: DrawRequest) -> dict:
@@ -55,32 +69,24 @@ def _message_context(inv: Invitation, req: DrawRequest) -> dict:
                 accept_url=invitation_link(inv.id, "accept"), decline_url=invitation_link(inv.id, "decline"))
 
 
-def tell_invited(inv: Invitation, req: DrawRequest | None = None, account: User | None = None) -> None:
-    """The invitation email, with signed accept and decline links, to the expert's account."""
-    from operations.notify import queue
+def tell_invited(inv: Invitation, req: DrawRequest | None = None, expert: Expert | None = None,
+                 kind: str = "invitation") -> None:
+    """The invitation (or its reminder) by every channel that reaches the expert: e-mail, SMS, or — with
+    neither — a telephone call the bureau is asked to make (the message waits as 待电话通知)."""
+    from operations.notify import notify_expert
 
     req = req or inv.request
-    account = account or db.session.get(Expert, inv.expert_id).user
-    if account is None:  # no account, no address to write to
-        return
-    queue("invitation", account, **_message_context(inv, req))
+    notify_expert(kind, expert or inv.person, inv, **_message_context(inv, req))
 
 
 def remind_deadlines(now: datetime, within: timedelta = timedelta(hours=24)) -> int:
-    """Once per invitation: a reminder when less than a day is left to answer."""
-    from operations.notify import queue
-
-    count = 0
+    """Once per invitation: a reminder when less than a day is left to answer, by the same channels."""
     due = db.session.scalars(select(Invitation).where(Invitation.status == "invited", Invitation.reminded_at.is_(None),
-                                                      Invitation.deadline > now, Invitation.deadline <= now + within))
+                                                      Invitation.deadline > now, Invitation.deadline <= now + within)).all()
     for inv in due:
-        account = db.session.get(Expert, inv.expert_id).user
-        if account is None:
-            continue
         inv.reminded_at = now
-        queue("deadline_reminder", account, **_message_context(inv, inv.request))
-        count += 1
-    return count
+        tell_invited(inv, kind="deadline_reminder")
+    return len(due)
 
 
 def late_conflicts(inv: Invitation) -> list[str]:
@@ -139,22 +145,35 @@ def withdraw_expert(expert_id: int, reason: str, now: datetime | None = None) ->
     return len(invitations)
 
 
+ANSWERS = {"accept": "接受", "decline": "不能参加", "recuse": "申请回避"}
+
+
 def respond(inv: Invitation, accept: bool, user, reason: str = "", now: datetime | None = None,
             via: str = "portal") -> str:
-    """The expert accepts or declines (on /me/ or by the emailed link: `via`); conflicts are checked again."""
+    """The expert accepts or declines (on /me/, by the emailed link or through the bureau's telephone call:
+    `via`); conflicts are checked again on accepting."""
+    return answer(inv, "accept" if accept else "decline", user, reason, now=now, via=via)
+
+
+def answer(inv: Invitation, given: str, user, reason: str = "", *, now: datetime | None = None,
+           via: str = "portal") -> str:
+    """Accept, decline or ask to recuse (§13, §8(七)); anything but an acceptance calls the next backup.
+    Returns the invitation's new state."""
     now = now or utcnow()
+    if given not in ANSWERS:
+        raise InvalidInput("请选择接受、不能参加或申请回避")
     next_state(inv.status, "accept")  # only an open invitation takes an answer
     if inv.deadline and now > inv.deadline:
         raise InvalidInput("已超过答复期限")
     req = inv.request
-    if accept:
-        reasons = late_conflicts(inv)
+    if given == "accept":
+        reasons = late_conflicts(inv) if inv.expert_id else []  # a special expert has no record to check
         event = "conflict" if reasons else "accept"
         reason = "；".join(EXCLUSION_REASONS[r] for r in reasons)
     else:
         if not reason.strip():
-            raise InvalidInput("请填写不能参加的原因")
-        event = "decline"
+            raise InvalidInput("请填写申请回避的理由" if given == "recuse" else "请填写不能参加的原因")
+        event = given
     new = next_state(inv.status, event)
     # Compare-and-set: a second answer (another tab, the emailed link) finds it answered already.
     result = db.session.execute(update(Invitation).where(Invitation.id == inv.id, Invitation.status == "invited")
@@ -164,8 +183,24 @@ def respond(inv: Invitation, accept: bool, user, reason: str = "", now: datetime
         raise InvalidInput("该邀请已答复")
     db.session.refresh(inv)
     audit.record("invitation_" + new, inv, user=user, request_id=req.id, reason=reason.strip(), via=via)
-    if new != "accepted":
+    if new != "accepted" and inv.role != "special":  # a special expert holds none of the drawn places
         invite_next_backup(req, now)
+    return new
+
+
+def record_phone_answer(inv: Invitation, user, given: str, called_at: datetime, note: str,
+                        now: datetime | None = None) -> str:
+    """The bureau telephoned the expert (no e-mail or SMS reached them, or they called back): who called,
+    when, what was said, and the answer given — applied as the expert's own."""
+    if not note.strip():
+        raise InvalidInput("请记录通话内容（专家的答复原话或要点）")
+    now = now or utcnow()
+    if called_at > to_user_timezone(now).replace(tzinfo=None):
+        raise InvalidInput("通话时间不能晚于现在")
+    new = answer(inv, given, user, note, now=now, via="phone")
+    inv.phoned_by_id, inv.phoned_at, inv.phone_note = user.id, to_utc(called_at), note.strip()
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.invitation_id == inv.id,
+                                                   OutboxMessage.status == "phone_pending").values(status="phoned"))
     return new
 
 

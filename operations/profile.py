@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models import ChangeRequest, College, Discipline, Expert, Organization, db, utcnow
+from models import ChangeRequest, College, Discipline, Expert, ExpertAvoidance, Organization, db, utcnow
 from operations import audit
 from operations.scope import record_scope, within
 from rules import InvalidInput
@@ -140,3 +140,30 @@ def change_rows(change: ChangeRequest) -> list[tuple[str, str, str]]:
     """(label, old, new) for each changed field."""
     return [(label_of(f), describe(f, old), describe(f, new))
             for f, (old, new) in json.loads(change.changes).items()]
+
+
+def add_avoidance(expert: Expert, kind: str, name: str, credit_code: str, reason: str, until, user) -> ExpertAvoidance:
+    """A standing avoidance the expert declares (§13: a former employer within three years, a spouse's
+    employer…): every later draw applies it, to activities up to `until` (none: always)."""
+    if kind not in ("unit", "person"):
+        raise InvalidInput("请选择回避的是单位还是个人")
+    if not name.strip():
+        raise InvalidInput("请填写回避的单位或个人名称")
+    if kind == "unit" and not credit_code:
+        raise InvalidInput("回避单位须填写统一社会信用代码（抽取时按代码核对）")
+    if not reason.strip():
+        raise InvalidInput("请写明回避理由")
+    avoidance = ExpertAvoidance(expert_id=expert.id, kind=kind, name=name.strip(), credit_code=credit_code or "",
+                                reason=reason.strip(), until=until)
+    db.session.add(avoidance)
+    db.session.flush()
+    audit.record("avoidance_added", expert, user=user, kind=kind, name=name.strip(), credit_code=credit_code or "",
+                 until=str(until or ""))
+    return avoidance
+
+
+def remove_avoidance(expert: Expert, avoidance: ExpertAvoidance | None, user) -> None:
+    if avoidance is None or avoidance.expert_id != expert.id:
+        raise InvalidInput("找不到要撤销的回避声明，请刷新页面后重试。")
+    audit.record("avoidance_removed", expert, user=user, name=avoidance.name, credit_code=avoidance.credit_code)
+    db.session.delete(avoidance)

@@ -113,9 +113,10 @@ def figures(year: int, district: str | None = None) -> dict:
     monthly = {m: {"answered": 0, "declined": 0, "recorded": 0, "absent": 0, "ratings": []} for m in range(1, 13)}
     fees: dict[str, list] = {}
     exposure = Counter()
+    special = 0  # engagements of special experts (特邀, §12): counted apart from the library's
     for row in inv_rows:
         m = monthly[row.start_at.month]
-        if row.status in ("accepted", "declined", "conflict", "expired"):
+        if row.status in ("accepted", "declined", "conflict", "expired", "recused"):
             m["answered"] += 1
             m["declined"] += row.status in ("declined", "expired")
         if row.attendance:
@@ -123,8 +124,10 @@ def figures(year: int, district: str | None = None) -> dict:
             m["absent"] += row.attendance != "attended"
         if row.rating:
             m["ratings"].append(row.rating)
-        if row.status == "accepted":
+        if row.status == "accepted" and row.expert_id:
             exposure[row.expert_id] += 1
+        special += row.status == "accepted" and not row.expert_id
+        if row.status == "accepted":
             fee = fees.setdefault(row.usage_unit, [0.0, 0])
             fee[0] += float(row.fee or 0)
             fee[1] += 1
@@ -143,7 +146,7 @@ def figures(year: int, district: str | None = None) -> dict:
         "in_library": in_library_count,
         "active": by_status.get("admitted", 0), "dormant": by_status.get("dormant", 0),
         "admitted_this_year": len(admitted_rows), "draws": sum(draw_months.values()),
-        "engagements": sum(exposure.values()),
+        "engagements": sum(exposure.values()), "special_engagements": special,
         "average_rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
         "fees_total": round(sum(f[0] for f in fees.values()), 2),
         "by_discipline": [[name, n] for name, n in by_discipline],
@@ -189,6 +192,6 @@ def tables(f: dict, scope: str) -> list[dict]:
 def key_figures(f: dict) -> list[tuple[str, str]]:
     return [("在库专家", f"{f['in_library']:,}"), ("其中活跃", f"{f['active']:,}"), ("休眠", f"{f['dormant']:,}"),
             ("本年新入库", f"{f['admitted_this_year']:,}"), ("本年抽取次数", f"{f['draws']:,}"),
-            ("本年受聘人次", f"{f['engagements']:,}"),
+            ("本年受聘人次", f"{f['engagements']:,}"), ("另有特邀专家受聘人次", f"{f['special_engagements']:,}"),
             ("平均评分", "—" if f["average_rating"] is None else f"{f['average_rating']:.2f}"),
             ("本年劳务费合计（元）", f"{f['fees_total']:,.2f}")]

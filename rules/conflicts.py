@@ -53,12 +53,13 @@ def _norm(text: str | None) -> str:
 
 @dataclass(frozen=True)
 class Member:
-    """A project leader or member as the applicant declared them."""
+    """A project leader or member as the applicant declared them. `id_hash`: the keyed hash of their ID
+    number where the applicant gave one (the number itself is never kept), compared with the expert's."""
 
     name: str
     credit_code: str = ""
     college: str = ""
-    id_number: str = ""
+    id_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Candidate(NamedTuple):
     org_name: str
     credit_code: str
     college: str = ""
-    id_number: str = ""
+    id_hash: str = ""  # the keyed hash of the expert's ID number
     status: str = "admitted"
     avoid_unit_codes: frozenset = frozenset()
     avoid_persons: frozenset = frozenset()
@@ -91,6 +92,7 @@ class Candidate(NamedTuple):
     age_band: str | None = None
     sub_discipline: str | None = None
     exit_flags: frozenset = frozenset()  # "over_age", "absent_twice": awaiting the bureau's exit decision
+    splits_by_college: bool = False  # a university: its colleges are separate units for §13(三)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ class _Index:
     """The activity's members and avoidances, normalised once, for O(1) look-ups per candidate."""
 
     def __init__(self, activity: Activity):
-        self.person_ids = {_norm(m.id_number) for m in activity.members if m.id_number}
+        self.person_ids = {m.id_hash for m in activity.members if m.id_hash}
         self.persons = {(_norm(m.name), _norm(m.credit_code)) for m in activity.members}
         self.member_names = {_norm(m.name) for m in activity.members}
         self.unit_members: dict[str, list[tuple[str, str]]] = {}
@@ -140,14 +142,16 @@ def exclusions(candidate: Candidate, activity: Activity) -> list[str]:
     if candidate.status != "admitted":
         reasons.add("inactive")
     name, code, college = _norm(candidate.name), _norm(candidate.credit_code), _norm(candidate.college)
-    # A person is matched by ID number where both sides give one; else by name within the same unit.
-    if (candidate.id_number and _norm(candidate.id_number) in ix.person_ids) or (name, code) in ix.persons:
+    # A person is matched by ID number where both sides give one (under whatever unit the member was
+    # listed); else by name within the same unit.
+    if (candidate.id_hash and candidate.id_hash in ix.person_ids) or (name, code) in ix.persons:
         reasons.add("project_member")
     for member_name, member_college in ix.unit_members.get(code, ()):
         if member_name == name:
             continue  # the candidate themselves: a project member, above
-        # Same unit; in a university only the same college counts, unless a college is unknown.
-        if not college or not member_college or college == member_college:
+        # §13(三): the same unit; only a university splits into colleges (同一高校的同一院系), and then
+        # only when both colleges are known. A 科研院所 or company is one unit whatever 院系 is recorded.
+        if not candidate.splits_by_college or not college or not member_college or college == member_college:
             reasons.add("same_unit")
             break
     own_codes = {_norm(c) for c in candidate.avoid_unit_codes} if candidate.avoid_unit_codes else set()

@@ -13,8 +13,11 @@ REGIONS = {"any": "不限", "in": "绍兴市内", "out": "绍兴市外"}
 ATTENDANCE = {"attended": "出席", "absent_excused": "缺席（有理由）", "absent_unexcused": "缺席（无理由）"}
 SPECIAL_STATES = {"proposed": "待市科技局同意", "approved": "已同意（特邀）", "rejected": "未同意"}
 
+# The conditions a draw is made on (§11–§12); a supplementary draw may be made on revised ones.
+CONDITION_FIELDS = ("discipline_codes", "expert_type", "min_title", "region", "age_min", "age_max")
+
 ACTIONS = {
-    "edit": "修改申请", "submit": "提交申请", "approve": "批准", "reject": "不予批准",
+    "edit": "修改申请", "propose_conditions": "提出调整抽取条件", "submit": "提交申请", "approve": "批准", "reject": "不予批准",
     "draw": "随机抽取", "supplement": "补充抽取", "release": "向使用单位公布名单",
     "decide_special": "审核特邀专家", "attendance": "记录出席情况", "spot_check": "抽查评价",
 }
@@ -30,6 +33,10 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     # §12: when places stay open after the backups, a supplementary draw, before or after release.
     ("drawn", "supplement", "bureau"): "drawn",
     ("released", "supplement", "bureau"): "released",
+    # §12 若抽取专家数量不足，可重新设定条件: the usage unit may propose revised conditions; the bureau's
+    # supplementary draw on them is their approval.
+    ("drawn", "propose_conditions", "usage"): "drawn",
+    ("released", "propose_conditions", "usage"): "released",
     # 特邀专家: decided by the bureau once the request is filed, while it is still being served.
     **{(s, "decide_special", "bureau"): s for s in ("submitted", "approved", "drawn", "released")},
     # After the activity: the usage unit records attendance once it has the names; the bureau spot-checks.

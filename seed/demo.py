@@ -71,6 +71,8 @@ USAGE_ORG = "绍兴市科技信息研究院"
 # username: (name, role, organization, department)
 DEMO_ACCOUNTS = {
     "bureau": ("张楚奇", "bureau", None, None),
+    # A second bureau account: the one who approves a draw request may not also draw it (separation of duties).
+    "bureau2": ("李文静", "bureau", None, None),
     "dept": ("柯桥区科技局审核员", "dept", None, "柯桥区科技局"),
     "unit": ("越州纺织审核员", "unit", "绍兴越州纺织科技有限公司", None),
     "expert": ("王建国", "expert", None, None),

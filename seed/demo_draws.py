@@ -25,7 +25,7 @@ def load_demo_draws(users: dict[str, User]) -> int:
     """Insert the demo requests once; returns how many were added."""
     if db.session.scalar(select(DrawRequest.id).limit(1)) is not None:
         return 0
-    usage, bureau = users["usage"], users["bureau"]
+    usage, bureau, drawer = users["usage"], users["bureau"], users["bureau2"]
     university = db.session.scalar(select(Organization).where(Organization.name == "绍兴文理学院"))
     firm = db.session.scalar(select(Organization).where(Organization.name == "绍兴鉴湖新材料股份有限公司"))
     base = local_now().replace(hour=9, minute=0, second=0, microsecond=0)
@@ -56,7 +56,8 @@ def load_demo_draws(users: dict[str, User]) -> int:
         draw_requests.decide_request(req, bureau, goal != "rejected", "" if goal != "rejected" else "申请事项不属于科技评审范围")
         if goal in ("approved", "rejected"):
             continue
-        draw_requests.draw(req, bureau, now=start - timedelta(days=3))
+        draw_requests.draw(req, drawer, now=start - timedelta(days=3),
+                           pool_reason="演示数据：该方向在库专家较少，经处室负责人同意在现有候选库中抽取")
         invited = db.session.scalars(select(Invitation).where(Invitation.request_id == req.id,
                                                               Invitation.status == "invited")
                                      .order_by(Invitation.position)).all()

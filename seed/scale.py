@@ -18,6 +18,7 @@ import secrets
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
@@ -262,5 +263,13 @@ def _load_draws(rng, count, orgs, usage_users, admitted_by_code, ids, now) -> di
     _insert(RequestAvoidance, avoidances)
     _insert(DrawRecord, records)
     _insert(Invitation, invitations)
+    # Each draw has its audit entry, as a draw made through the app does (draws verify checks both ways).
+    from operations import audit
+
+    for record in records:
+        audit.record("draw_initial", SimpleNamespace(id=record["id"]), object_type="DrawRecord", username="seed",
+                     request_id=record["request_id"], pool_size=record["pool_size"], pool_digest=record["pool_digest"],
+                     seed=record["seed"], selected=json.loads(record["selected"]),
+                     backups=json.loads(record["backup_ids"]), exclusions={}, reason="")
     return {"抽取申请": len(requests), "抽取记录": len(records), "邀请": len(invitations)}
 

@@ -31,6 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "portal.leave": {"expert"},
     "portal.withdraw": {"expert"},
     "portal.exit_request": {"expert"},
+    "portal.add_standing_avoidance": {"expert"},
+    "portal.remove_standing_avoidance": {"expert"},  # someone else's: a message, nothing removed
     "exitrequest.index_view": {"bureau"},
     "exitrequest.details_view": {"bureau"},
     "exitrequest.decide_view": {"bureau"},
@@ -48,6 +50,9 @@ ALLOWED: dict[str, set[str]] = {
     "drawrequest.submit_view": {"usage"},
     "drawrequest.attendance_view": {"usage"},
     "drawrequest.decide_view": {"bureau"},
+    "drawrequest.phone_view": {"bureau"},
+    "drawrequest.supplement_view": {"bureau"},
+    "drawrequest.propose_view": {"usage"},
     "drawrequest.draw_view": {"bureau"},
     "drawrequest.release_view": {"bureau"},
     "drawrequest.special_view": {"bureau"},

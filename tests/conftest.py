@@ -206,3 +206,44 @@ def request_step(browser: Browser, step: str, req_id: int, data: dict | None = N
     """One step on a draw request's page (submit, approve, reject, draw, supplement, release, special,
     spot-check, attendance), posted as its form does."""
     return browser.post(f"/admin/drawrequest/{step}/?id={req_id}", data or {}, **kw)
+
+
+# A local SMS gateway for the tests of the SMS channel (operations/notify.py). ------------------------------
+
+class FakeGateway:
+    """A local SMS gateway: records each JSON POST and its bearer token; answers 200, or 503 when told."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        received, gateway = [], self
+        self.received, self.failing = received, False
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((self.headers.get("Authorization"), json.loads(body)))
+                self.send_response(503 if gateway.failing else 200)
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def gateway(demo_app):
+    fake = FakeGateway()
+    demo_app.config.update(SMS_URL=fake.url, SMS_KEY="sms-secret", BASE_URL="http://localhost")
+    yield fake
+    fake.stop()
+    demo_app.config.update(SMS_URL="", SMS_KEY="")

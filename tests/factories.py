@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import io
 import itertools
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from models import Discipline, Expert, Organization, ReferenceItem, User, db
+from models import (Discipline, DrawRequest, Expert, Organization, ProjectMember, ReferenceItem, User, db,
+                    local_now)
+from operations import draw_requests
 from rules.idcard import resident_id_check_char
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -112,3 +115,49 @@ def request_form(start, **changes) -> dict:
     }
     data.update(changes)
     return data
+
+
+def supplement_form(app, req_id: int, reason: str, **changes) -> dict:
+    """The supplementary draw's form as the page fills it: the request's conditions, `changes` revised."""
+    with app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        data = {"discipline_codes": req.discipline_codes, "expert_type": req.expert_type, "min_title": req.min_title,
+                "region": req.region, "age_min": req.age_min or "", "age_max": req.age_max or ""}
+    data.update(changes, reason=reason)
+    return {k: "" if v is None else str(v) for k, v in data.items()}
+
+
+# Draw requests on a handful of textile experts (discipline 540), for the draw tests. --------------------
+
+def textile_experts(app, n=14, **fields):
+    """Admitted textile experts in distinct units, enough for draws, backups and a supplement."""
+    from rules.credit_code import credit_code_check_char
+
+    with app.app_context():
+        for i in range(n):
+            body = f"91330603MA2T{i:05d}"
+            code = body + credit_code_check_char(body)
+            unit = Organization(name=f"柯桥纺织测试企业{i:02d}", credit_code=code, in_shaoxing=True,
+                                department=org("绍兴越州纺织科技有限公司").department)
+            db.session.add(unit)
+            db.session.flush()
+            make_expert("admitted", org_name=unit.name, name=f"纺织专家{i:02d}", **fields)
+        db.session.commit()
+
+
+def approved_request(app, *, need=2, backups=2, max_per_org=1, start=None) -> int:
+    """An approved textile request with no project members in the way."""
+    with app.app_context():
+        usage = user("usage")
+        start = start or local_now().replace(second=0, microsecond=0) + timedelta(days=10)
+        req = DrawRequest(organization_id=usage.organization_id, created_by_id=usage.id, title="单位上限测试评审",
+                          activity_type="review", start_at=start, end_at=start + timedelta(hours=6), place="会议室",
+                          need=need, backups=backups, discipline_codes="540", min_title="associate", region="any",
+                          max_per_org=max_per_org)
+        req.members = [ProjectMember(project="测试项目", name="外省负责人", is_leader=True, unit_name="外省某大学")]
+        db.session.add(req)
+        db.session.flush()
+        draw_requests.submit_request(req, usage)
+        draw_requests.decide_request(req, user("bureau2"), True)  # "bureau" draws: separation of duties
+        db.session.commit()
+        return req.id

@@ -230,7 +230,7 @@ def test_details_mask_numbers_and_reveal_only_what_the_role_may_see_audited(demo
     assert number not in page and number[:4] + "*" * 10 + number[-4:] in page
     assert account not in page and mobile not in page
     # The unit may see the mobile number in full (it phones the expert), never the ID or bank number.
-    assert f"field=mobile" in page and "field=id_number" not in page and "field=bank_account" not in page
+    assert "field=mobile" in page and "field=id_number" not in page and "field=bank_account" not in page
     reveal = f"/admin/expert/reveal/?id={expert_id}&field="
     assert demo_browser.post(reveal + "id_number", {}, token_from="/admin/expert/").status_code == 403
     shown = demo_browser.post(reveal + "mobile", {}, token_from="/admin/expert/").get_data(as_text=True)

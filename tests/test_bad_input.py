@@ -314,7 +314,7 @@ def test_an_unknown_answer_to_an_invitation_declines_nothing(demo_app):
     expert = staff(demo_app, "expert")
     response = expert.post(f"/me/invitations/{inv_id}", {"answer": "' OR 1=1--", "reason": "x"})
     assert response.status_code == 302
-    assert "请选择“接受邀请”或“不能参加”" in expert.get("/me/").get_data(as_text=True)
+    assert "请选择接受、不能参加或申请回避" in expert.get("/me/").get_data(as_text=True)
     with demo_app.app_context():
         assert db.session.get(Invitation, inv_id).status == "invited"
 
@@ -514,7 +514,8 @@ def _attendance_form(app):
 
 def _manage_form(app):
     after_the_activity(app)
-    steps = ("decide", "draw", "release", "special", "spot-check", "attendance", "submit")
+    steps = ("decide", "draw", "supplement", "propose", "release", "special", "phone", "spot-check", "attendance",
+             "submit")
     fields = form({"reason": values("同意"), "decision": values("approve", "reject"),
                    "special_id": values(*_ids(app, select(SpecialExpert.id))),
                    "invitation_id": values(*_ids(app, select(Invitation.id))), "note": values("规范")})

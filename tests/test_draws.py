@@ -6,39 +6,23 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from models import DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, db, local_now, utcnow
+from models import AuditEntry, DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, db, local_now, utcnow
 from operations import draw_requests, draws, invitations
 from operations.lifecycle import absent_twice
 from rules import InvalidInput
 from rules.conflicts import exclusions
-from tests.factories import make_expert, org, request_form, user
+from tests.factories import (add_user, approved_request, make_expert, org, request_form, supplement_form,
+                             textile_experts, user)
 from tests.conftest import request_step, staff
-
-
-def _seed_textile_experts(app, n=14):
-    """Admitted textile experts in distinct units, enough for draws, backups and a supplement."""
-    from models import Organization
-    from rules.credit_code import credit_code_check_char
-
-    with app.app_context():
-        for i in range(n):
-            body = f"91330603MA2T{i:05d}"
-            code = body + credit_code_check_char(body)
-            unit = Organization(name=f"柯桥纺织测试企业{i:02d}", credit_code=code, in_shaoxing=True,
-                                department=org("绍兴越州纺织科技有限公司").department)
-            db.session.add(unit)
-            db.session.flush()
-            make_expert("admitted", org_name=unit.name, name=f"纺织专家{i:02d}")
-        db.session.commit()
 
 
 # The path of one request, step by step: each stage builds on the one before and asserts its own result.
 
 def _filed(app) -> int:
     """A usage unit files a textile review with one project member (a university) and one avoidance."""
-    _seed_textile_experts(app)
+    textile_experts(app)
     start = (utcnow() + timedelta(days=10)).replace(hour=1, minute=0, second=0, microsecond=0)
     with app.app_context():
         codes = {"members-0-credit_code": org("绍兴文理学院").credit_code,
@@ -63,11 +47,11 @@ def _invitations(app, req_id: int) -> list[Invitation]:
 
 
 def _drawn(app) -> int:
+    """Filed, submitted, approved by one bureau administrator and drawn by another (separation of duties)."""
     req_id = _filed(app)
     assert request_step(staff(app, "usage"), "submit", req_id).status_code == 302
-    bureau = staff(app, "bureau")
-    assert request_step(bureau, "decide", req_id, {"decision": "approve"}).status_code == 302
-    assert request_step(bureau, "draw", req_id).status_code == 302
+    assert request_step(staff(app, "bureau2"), "decide", req_id, {"decision": "approve"}).status_code == 302
+    assert request_step(staff(app, "bureau"), "draw", req_id).status_code == 302
     return req_id
 
 
@@ -92,7 +76,8 @@ def _released(app) -> int:
     """The open place filled by a supplementary draw, and the names released."""
     req_id = _two_declined_one_conflict(app)
     bureau = staff(app, "bureau")
-    assert request_step(bureau, "draw", req_id, {"reason": "备选专家已用尽，尚缺1人"}).status_code == 302
+    assert request_step(bureau, "supplement", req_id,
+                        supplement_form(app, req_id, reason="备选专家已用尽，尚缺1人")).status_code == 302
     with app.app_context():
         req = db.session.get(DrawRequest, req_id)
         new = db.session.scalar(select(Invitation).where(Invitation.record_id == req.records[1].id,
@@ -152,9 +137,11 @@ def test_declines_call_the_backups_in_order_and_a_late_conflict_is_caught(demo_a
 def test_a_supplementary_draw_needs_a_reason_and_never_draws_anyone_twice(demo_app):
     req_id = _two_declined_one_conflict(demo_app)
     bureau = staff(demo_app, "bureau")
-    page = request_step(bureau, "draw", req_id, {"reason": ""}).get_data(as_text=True)
+    page = request_step(bureau, "supplement", req_id, supplement_form(demo_app, req_id, reason="")).get_data(
+        as_text=True)
     assert "补充抽取须写明原因" in page
-    assert request_step(bureau, "draw", req_id, {"reason": "备选专家已用尽，尚缺1人"}).status_code == 302
+    assert request_step(bureau, "supplement", req_id,
+                        supplement_form(demo_app, req_id, reason="备选专家已用尽，尚缺1人")).status_code == 302
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
         first, supplement = req.records
@@ -164,7 +151,7 @@ def test_a_supplementary_draw_needs_a_reason_and_never_draws_anyone_twice(demo_a
         assert all(draws.verify(r).ok for r in req.records)
 
 
-def test_after_release_the_usage_unit_sees_those_who_serve_and_nothing_of_the_pool(demo_app):
+def test_after_release_the_usage_unit_sees_every_answer_and_nothing_of_the_pool(demo_app):
     req_id = _released(demo_app)
     assert _status(demo_app, req_id) == "released"
     invited = _invitations(demo_app, req_id)
@@ -173,7 +160,9 @@ def test_after_release_the_usage_unit_sees_those_who_serve_and_nothing_of_the_po
         declined = db.session.get(Expert, invited[0].expert_id).name
     released = staff(demo_app, "usage").get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
     assert len(serving) == 3 and all(n in released for n in serving)
-    assert declined not in released
+    # Every expert asked is listed with the answer (not why they declined), and what is still short.
+    assert declined in released and "已拒绝" in released and "出差" not in released
+    assert "已接受 3 人，人数已满足" in released
     assert "候选库" not in released and "随机种子" not in released
 
 
@@ -282,7 +271,7 @@ def test_two_absences_without_reason_flag_the_expert(demo_app):
 
 
 def test_the_approver_is_warned_when_avoidances_remove_a_third(demo_app):
-    _seed_textile_experts(demo_app, 6)
+    textile_experts(demo_app, 6)
     with demo_app.app_context():
         from models import RequestAvoidance
 
@@ -303,7 +292,7 @@ def test_the_approver_is_warned_when_avoidances_remove_a_third(demo_app):
 def test_concurrent_draws_for_overlapping_activities_never_engage_an_expert_twice(demo_app):
     """Two draws started at the same moment (threads, as two workers would): they are serialised, the
     second reading who the first engaged (models.base.serialise)."""
-    _seed_textile_experts(demo_app, 10)
+    textile_experts(demo_app, 10)
     with demo_app.app_context():
         usage, bureau = user("usage"), user("bureau")
         start = utcnow() + timedelta(days=12)
@@ -354,7 +343,10 @@ def test_special_experts_need_the_bureaus_approval_and_are_marked(demo_app):
     approve = {"special_id": str(special_id), "decision": "approve"}
     assert request_step(usage, "special", req_id, approve).status_code == 403
     bureau = staff(demo_app, "bureau")
-    assert "待市科技局同意" in bureau.get(manage).get_data(as_text=True)
+    page = bureau.get(manage).get_data(as_text=True)
+    assert "待市科技局同意" in page
+    # Why the library could not supply them: the pool for the request's conditions, beside the proposal.
+    assert "库内按本申请条件可抽取的专家" in page and "特邀专家仅在库内专家不能满足时使用" in page
     assert request_step(bureau, "special", req_id, approve).status_code == 302
     assert "已同意（特邀）" in usage.get(manage).get_data(as_text=True)
 
@@ -403,29 +395,9 @@ def test_the_result_sheet_and_the_record_form_download(demo_app):
     assert usage.get(f"/admin/drawrequest/export/result?id={drawn}").status_code == 403
 
 
-def _approved_request(app, *, need=2, backups=2, max_per_org=1, start=None) -> int:
-    """An approved textile request with no project members in the way."""
-    from models import ProjectMember
-
-    with app.app_context():
-        usage = user("usage")
-        start = start or local_now().replace(second=0, microsecond=0) + timedelta(days=10)
-        req = DrawRequest(organization_id=usage.organization_id, created_by_id=usage.id, title="单位上限测试评审",
-                          activity_type="review", start_at=start, end_at=start + timedelta(hours=6), place="会议室",
-                          need=need, backups=backups, discipline_codes="540", min_title="associate", region="any",
-                          max_per_org=max_per_org)
-        req.members = [ProjectMember(project="测试项目", name="外省负责人", is_leader=True, unit_name="外省某大学")]
-        db.session.add(req)
-        db.session.flush()
-        draw_requests.submit_request(req, usage)
-        draw_requests.decide_request(req, user("bureau"), True)
-        db.session.commit()
-        return req.id
-
-
 def test_a_backup_unavailable_since_the_draw_is_skipped_with_the_reason(demo_app):
-    _seed_textile_experts(demo_app)
-    req_id = _approved_request(demo_app)
+    textile_experts(demo_app)
+    req_id = approved_request(demo_app)
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
         draw_requests.draw(req, user("bureau"))
@@ -448,14 +420,14 @@ def test_a_supplementary_draw_keeps_the_per_unit_cap_of_the_request(demo_app):
     """Two experts of one unit accepted under a cap of 2: the supplement may not take a third of them."""
     from models import Organization
 
-    _seed_textile_experts(demo_app)
+    textile_experts(demo_app)
     with demo_app.app_context():
         unit = db.session.scalar(select(Organization).where(Organization.name == "柯桥纺织测试企业00"))
         for n in range(3):
             make_expert("admitted", org_name=unit.name, name=f"同单位专家{n}")
         db.session.commit()
         same_unit = set(db.session.scalars(select(Expert.id).where(Expert.organization_id == unit.id)))
-    req_id = _approved_request(demo_app, need=3, backups=0, max_per_org=2)
+    req_id = approved_request(demo_app, need=3, backups=0, max_per_org=2)
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
         record = draw_requests.draw(req, user("bureau"))
@@ -485,9 +457,9 @@ def test_a_supplementary_draw_keeps_the_per_unit_cap_of_the_request(demo_app):
 
 
 def test_the_answer_deadline_never_passes_the_activity_start(demo_app):
-    _seed_textile_experts(demo_app)
+    textile_experts(demo_app)
     start = local_now().replace(second=0, microsecond=0) + timedelta(hours=20)
-    req_id = _approved_request(demo_app, start=start)
+    req_id = approved_request(demo_app, start=start)
     with demo_app.app_context():
         req = db.session.get(DrawRequest, req_id)
         now = utcnow()
@@ -501,10 +473,11 @@ def test_the_answer_deadline_never_passes_the_activity_start(demo_app):
 
 
 def test_a_short_pool_is_recorded_and_shown_as_a_shortfall(demo_app):
-    _seed_textile_experts(demo_app, n=3)
-    req_id = _approved_request(demo_app, need=30, backups=0)
+    textile_experts(demo_app, n=3)
+    req_id = approved_request(demo_app, need=30, backups=0)
     with demo_app.app_context():
-        record = draw_requests.draw(db.session.get(DrawRequest, req_id), user("bureau"))
+        record = draw_requests.draw(db.session.get(DrawRequest, req_id), user("bureau"),
+                                    pool_reason="该方向在库专家不足，先抽取现有专家")
         db.session.commit()
         record_id, missing = record.id, record.shortfall
         assert missing == 30 - len(record.ids("selected")) > 0
@@ -535,7 +508,8 @@ def test_attendance_cannot_be_recorded_before_the_activity_ends(demo_app):
 def test_no_supplementary_draw_while_backups_still_wait(demo_app):
     req_id = _drawn(demo_app)
     assert "waiting" in [i.status for i in _invitations(demo_app, req_id)]
-    response = request_step(staff(demo_app, "bureau"), "draw", req_id, {"reason": "想多抽几位"})
+    response = request_step(staff(demo_app, "bureau"), "supplement", req_id,
+                            supplement_form(demo_app, req_id, reason="想多抽几位"))
     assert response.status_code == 400 and "仍有备选专家未启用" in response.get_data(as_text=True)
     with demo_app.app_context():
         assert len(db.session.get(DrawRequest, req_id).records) == 1
@@ -566,3 +540,281 @@ def test_an_invitation_cannot_be_answered_after_its_deadline(demo_app):
                 invitations.respond(inv, accept, None, "出差", now=late)
         db.session.rollback()
         assert db.session.get(Invitation, first.id).status == "invited"
+
+
+# Nobody can quietly redo a draw (§17): records and the audit log are checked against each other.
+
+def _delete_draw(app, record_id: int) -> None:
+    """What someone with database access would do to redo a draw: the record and its invitations gone,
+    the request set back to 已批准 (the log stays: it is append-only)."""
+    with app.app_context():
+        request_id = db.session.get(DrawRecord, record_id).request_id
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("DELETE FROM invitation WHERE request_id = :r"), {"r": request_id})
+            conn.execute(text("DELETE FROM draw_record WHERE request_id = :r"), {"r": request_id})
+            conn.execute(text("UPDATE draw_request SET status = 'approved' WHERE id = :r"), {"r": request_id})
+
+
+def test_a_deleted_draw_record_is_found_by_draws_verify(demo_app):
+    with demo_app.app_context():
+        record_id = db.session.scalar(select(DrawRecord.id).join(DrawRequest).where(DrawRequest.status == "drawn"))
+    _delete_draw(demo_app, record_id)
+    assert demo_app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0  # the chain itself is whole
+    result = demo_app.test_cli_runner().invoke(args=["draws", "verify", "--all"])
+    assert result.exit_code == 1
+    assert f"抽取记录 #{record_id} 已不存在" in result.output
+
+
+def test_a_draw_logged_without_a_record_or_a_record_without_its_entry_is_found(demo_app):
+    from types import SimpleNamespace
+
+    from operations import audit
+
+    with demo_app.app_context():
+        audit.record("draw_initial", SimpleNamespace(id=999999), object_type="DrawRecord", username="x",
+                     seed="0" * 64, pool_digest="0" * 64, selected=[1], backups=[])
+        db.session.commit()
+    result = demo_app.test_cli_runner().invoke(args=["draws", "verify", "--all"])
+    assert result.exit_code == 1 and "抽取记录 #999999 已不存在" in result.output
+
+
+def test_a_record_that_differs_from_its_audit_entry_is_found(demo_app):
+    """A record rewritten consistently (selection, pool and seed replaying) but unlike what was logged."""
+    with demo_app.app_context():
+        record = db.session.scalar(select(DrawRecord).order_by(DrawRecord.id))
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "draw_initial",
+                                                           AuditEntry.object_id == str(record.id)))
+        assert entry is not None and draws.verify(record).ok
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("DELETE FROM audit_entry WHERE id = :i"), {"i": entry.id})
+        verdict = draws.verify(db.session.get(DrawRecord, record.id))
+        assert not verdict.ok and "审计日志中没有这次抽取" in verdict.message
+
+
+# §13 as the expert and the applicant see it; §17 in the office. ---------------------------------------------
+
+def test_an_expert_asks_to_recuse_and_the_next_backup_is_called(demo_app):
+    req_id = _drawn(demo_app)
+    first = _invitations(demo_app, req_id)[0]
+    with demo_app.app_context():
+        account = add_user("recusing", "expert")
+        db.session.get(Expert, first.expert_id).user_id = account.id
+        db.session.commit()
+    expert = staff(demo_app, "recusing")
+    page = expert.get("/me/").get_data(as_text=True)
+    assert "申请回避" in page and "参评项目成员所在单位：绍兴文理学院" in page
+    with demo_app.app_context():
+        others = [db.session.get(Expert, i.expert_id).name for i in _invitations(demo_app, req_id)[1:]]
+    assert not any(name in page for name in others)  # never the other experts
+    refused = expert.post(f"/me/invitations/{first.id}", {"answer": "recuse", "reason": ""}, follow_redirects=True)
+    assert "请填写申请回避的理由" in refused.get_data(as_text=True)
+    assert expert.post(f"/me/invitations/{first.id}", {"answer": "recuse", "reason": "与项目负责人为师生关系"}).status_code == 302
+    statuses = [i.status for i in _invitations(demo_app, req_id)]
+    assert statuses[0] == "recused" and statuses[3] == "invited"  # recorded as recusal; the first backup called
+
+
+def test_a_standing_avoidance_declared_on_me_keeps_the_expert_out_of_later_draws(demo_app):
+    textile_experts(demo_app)
+    with demo_app.app_context():
+        account = add_user("avoider", "expert")
+        expert = db.session.scalar(select(Expert).where(Expert.name == "纺织专家00"))
+        expert.user_id = account.id
+        db.session.commit()
+        expert_id = expert.id
+        university = org("绍兴文理学院")
+    me = staff(demo_app, "avoider")
+    assert me.post("/me/avoidances", {"kind": "unit", "name": university.name, "credit_code": "",
+                                      "reason": "原工作单位，离职未满三年"}).status_code == 302
+    assert "须填写统一社会信用代码" in me.get("/me/").get_data(as_text=True)
+    assert me.post("/me/avoidances", {"kind": "unit", "name": university.name, "credit_code": university.credit_code,
+                                      "reason": "原工作单位，离职未满三年"}).status_code == 302
+    req_id = approved_request(demo_app, need=6, backups=0)  # its project member works at 外省某大学
+    with demo_app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        req.members[0].credit_code = university.credit_code  # now a member works at the expert's former unit
+        db.session.commit()
+        record = draw_requests.draw(req, user("bureau"))
+        db.session.commit()
+        assert expert_id in json.loads(record.excluded_ids).get("expert_avoidance", [])
+
+
+@pytest.mark.parametrize("kind, name, credit_code, reason, said", [
+    ("other", "某单位", "", "原单位", "请选择回避的是单位还是个人"),
+    ("person", "   ", "", "配偶", "请填写回避的单位或个人名称"),
+    ("unit", "某单位", "", "原单位", "须填写统一社会信用代码"),
+    ("person", "张三", "", "   ", "请写明回避理由"),
+])
+def test_a_standing_avoidance_without_what_a_draw_needs_is_refused(demo_app, kind, name, credit_code, reason, said):
+    me = staff(demo_app, "expert")
+    me.post("/me/avoidances", {"kind": kind, "name": name, "credit_code": credit_code, "reason": reason})
+    assert said in me.get("/me/").get_data(as_text=True)
+    with demo_app.app_context():
+        from models import ExpertAvoidance
+
+        assert db.session.scalar(select(func.count()).select_from(ExpertAvoidance)) == 0
+
+
+def test_an_expert_cannot_remove_another_experts_standing_avoidance(demo_app):
+    from models import ExpertAvoidance
+
+    with demo_app.app_context():
+        other = db.session.scalar(select(Expert).where(Expert.status == "admitted", Expert.user_id.is_(None)))
+        avoidance = ExpertAvoidance(expert_id=other.id, kind="person", name="李四", reason="配偶")
+        db.session.add(avoidance)
+        db.session.commit()
+        avoidance_id = avoidance.id
+    me = staff(demo_app, "expert")
+    me.post(f"/me/avoidances/{avoidance_id}/remove", {})
+    assert "找不到要撤销的回避声明" in me.get("/me/").get_data(as_text=True)
+    with demo_app.app_context():
+        assert db.session.get(ExpertAvoidance, avoidance_id) is not None
+
+
+def test_a_project_member_given_by_id_number_is_matched_under_another_unit(demo_app):
+    """The applicant lists a member under another unit; the ID number still finds them among the experts,
+    and only its keyed hash is stored."""
+    from models import ProjectMember
+
+    textile_experts(demo_app)
+    with demo_app.app_context():
+        expert = db.session.scalar(select(Expert).where(Expert.name == "纺织专家01"))
+        number, expert_id = expert.id_number, expert.id
+        code = org("绍兴文理学院").credit_code
+    usage = staff(demo_app, "usage")
+    form = request_form(local_now() + timedelta(days=10), title="按身份证回避测试", **{
+        "members-0-credit_code": code, "members-0-name": "纺织专家01", "members-0-id_number": number,
+        "avoidances-0-credit_code": ""})
+    assert usage.post("/admin/drawrequest/new/", form).status_code == 302
+    with demo_app.app_context():
+        member = db.session.scalar(select(ProjectMember).join(DrawRequest).where(DrawRequest.title == "按身份证回避测试"))
+        assert member.id_number_hash and number not in (member.id_number_hash, member.name, member.unit_name)
+        req = member.request
+        activity = draws.activity_of(req)
+        candidate = draws.candidates_for(req, [db.session.get(Expert, expert_id)])[0]
+        assert "project_member" in exclusions(candidate, activity)
+
+
+def test_the_approver_cannot_also_run_the_draw_unless_the_office_switches_it_off(demo_app):
+    textile_experts(demo_app)
+    req_id = approved_request(demo_app)  # approved by bureau2
+    page = request_step(staff(demo_app, "bureau2"), "draw", req_id).get_data(as_text=True)
+    assert "职责分离" in page
+    with demo_app.app_context():
+        assert db.session.get(DrawRequest, req_id).status == "approved"
+    demo_app.config["DRAW_SEPARATE_DUTIES"] = False
+    try:
+        assert request_step(staff(demo_app, "bureau2"), "draw", req_id).status_code == 302
+    finally:
+        demo_app.config["DRAW_SEPARATE_DUTIES"] = True
+    with demo_app.app_context():
+        record = db.session.get(DrawRequest, req_id).records[0]
+        assert record.duties_separated is False
+    page = staff(demo_app, "supervisor").get(f"/admin/drawrecord/record/?id={record.id}").get_data(as_text=True)
+    assert "职责分离（批准人不得抽取）：" in page and "已关闭" in page
+
+
+def test_a_small_pool_is_warned_and_drawn_from_only_with_a_written_reason(demo_app):
+    textile_experts(demo_app, n=4)
+    req_id = approved_request(demo_app, need=6, backups=0)  # some 15 textile experts in the pool: under 18
+    bureau = staff(demo_app, "bureau")
+    page = bureau.get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
+    assert "不足所需人数的 3 倍" in page
+    refused = request_step(bureau, "draw", req_id).get_data(as_text=True)
+    assert "请写明在此候选库中抽取的理由" in refused
+    assert request_step(bureau, "draw", req_id, {"pool_reason": "该方向本市专家仅此数人"}).status_code == 302
+    with demo_app.app_context():
+        record = db.session.get(DrawRequest, req_id).records[0]
+        assert record.pool_reason == "该方向本市专家仅此数人"
+    shown = staff(demo_app, "supervisor").get(f"/admin/drawrecord/record/?id={record.id}").get_data(as_text=True)
+    assert "该方向本市专家仅此数人" in shown
+
+
+def test_a_short_draw_is_supplemented_on_revised_conditions_proposed_by_the_usage_unit(demo_app):
+    """§12: too few drawn → the usage unit proposes revised conditions, the bureau draws a supplement on them;
+    both sets stay on record, nobody is drawn twice, and a draw that finds nobody says so."""
+    textile_experts(demo_app)
+    req_id = approved_request(demo_app, need=3, backups=0)
+    with demo_app.app_context():
+        db.session.get(DrawRequest, req_id).age_max = 30  # the library's experts are all past 30
+        db.session.commit()
+    bureau, usage = staff(demo_app, "bureau"), staff(demo_app, "usage")
+    response = request_step(bureau, "draw", req_id, {"pool_reason": "先按原条件抽取"}, follow_redirects=True)
+    assert "未抽到任何专家" in response.get_data(as_text=True) and "操作成功" not in response.get_data(as_text=True)
+    refused = request_step(usage, "propose", req_id, supplement_form(demo_app, req_id, reason="", age_max=""))
+    assert refused.status_code == 400 and "补充抽取须写明原因" in refused.get_data(as_text=True)
+    assert request_step(usage, "propose", req_id, supplement_form(
+        demo_app, req_id, reason="30岁以下专家不足，放宽年龄", age_max="")).status_code == 302
+    page = bureau.get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
+    assert "使用单位提出调整抽取条件" in page and "放宽年龄" in page
+    assert request_step(bureau, "supplement", req_id, supplement_form(
+        demo_app, req_id, reason="按使用单位意见放宽年龄后补充", age_max="")).status_code == 302
+    with demo_app.app_context():
+        req = db.session.get(DrawRequest, req_id)
+        first, supplement = req.records
+        assert json.loads(first.conditions)["age_max"] == 30 and json.loads(supplement.conditions)["age_max"] is None
+        assert len(supplement.ids("selected")) == 3 and draws.open_places(req) == 0
+        assert req.proposed_conditions == ""
+    shown = staff(demo_app, "supervisor").get(f"/admin/drawrecord/record/?id={supplement.id}").get_data(as_text=True)
+    assert "上次抽取的条件" in shown and "不限–30" in shown
+
+
+def test_a_proposal_of_revised_conditions_needs_a_shortfall_a_reason_and_a_change(demo_app):
+    textile_experts(demo_app)
+    req_id = approved_request(demo_app, need=3, backups=0)
+    with demo_app.app_context():
+        db.session.get(DrawRequest, req_id).age_max = 30
+        db.session.commit()
+    bureau, usage = staff(demo_app, "bureau"), staff(demo_app, "usage")
+    assert request_step(bureau, "draw", req_id, {"pool_reason": "先按原条件抽取"}).status_code == 302
+
+    def refused(form: dict) -> str:
+        response = request_step(usage, "propose", req_id, form)
+        assert response.status_code == 400
+        with demo_app.app_context():
+            assert db.session.get(DrawRequest, req_id).proposed_conditions == ""
+        return response.get_data(as_text=True)
+
+    assert "抽取条件没有变化" in refused(supplement_form(demo_app, req_id, reason="再抽一次"))
+    assert "请写明调整抽取条件的理由" in refused(supplement_form(demo_app, req_id, reason="   ", age_max=""))
+    assert request_step(bureau, "supplement", req_id, supplement_form(
+        demo_app, req_id, reason="取消年龄上限", age_max="")).status_code == 302
+    assert "专家人数已满足" in refused(supplement_form(demo_app, req_id, reason="再放宽职称", min_title="intermediate"))
+
+
+def test_an_approved_special_expert_is_invited_and_engaged_like_a_drawn_one(demo_app):
+    """§12 特邀: approved by the bureau, invited at once (no account: by SMS or the bureau's telephone call),
+    answered, then attendance, rating and fee as for any engagement — marked 特邀 throughout."""
+    from models import SpecialExpert
+
+    with demo_app.app_context():
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "submitted"))
+        special = req.special_experts[0]
+        req_id, special_id = req.id, special.id
+    bureau = staff(demo_app, "bureau")
+    assert request_step(bureau, "special", req_id, {"special_id": str(special_id), "decision": "approve"}).status_code == 302
+    with demo_app.app_context():
+        inv = db.session.scalar(select(Invitation).where(Invitation.special_expert_id == special_id))
+        assert (inv.role, inv.status, inv.expert_id) == ("special", "invited", None)
+        inv_id = inv.id
+    page = bureau.get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
+    assert "特邀" in page and "待电话通知" in page  # no mobile or e-mail given: the bureau telephones
+    called = (utcnow() + timedelta(hours=8) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    assert request_step(bureau, "phone", req_id, {"invitation_id": str(inv_id), "answer": "accept",
+                                                  "called_at": called, "note": "周教授同意参加"}).status_code == 302
+    with demo_app.app_context():
+        inv = db.session.get(Invitation, inv_id)
+        assert inv.status == "accepted" and db.session.get(SpecialExpert, special_id).status == "approved"
+        # After the activity the usage unit records attendance, rating and fee as for anyone.
+        draw_requests.decide_request(inv.request, user("bureau2"), True)
+        inv.request.status = "released"
+        inv.request.start_at, inv.request.end_at = local_now() - timedelta(hours=5), local_now() - timedelta(hours=1)
+        db.session.commit()
+    assert request_step(staff(demo_app, "usage"), "attendance", req_id, {
+        "invitation_id": str(inv_id), "attendance": "attended", "rating": "5", "fee": "1500"}).status_code == 302
+    with demo_app.app_context():
+        inv = db.session.get(Invitation, inv_id)
+        assert (inv.attendance, inv.rating, str(inv.fee)) == ("attended", 5, "1500.00")

@@ -224,7 +224,7 @@ def test_a_reminder_goes_out_once_when_a_deadline_is_near(demo_app):
     with demo_app.app_context():
         account = add_user("remind", "expert")
         account.email = "remind@example.cn"
-        expert = make_expert("admitted", user_id=account.id)
+        expert = make_expert("admitted", user_id=account.id, email=account.email)
         req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "approved"))
         deadline = datetime(2027, 1, 10, 16, 0)
         db.session.add(Invitation(request_id=req.id, expert_id=expert.id, position=77, role="selected",
@@ -248,7 +248,7 @@ def test_each_invitation_gets_its_own_reminder(demo_app):
         for n in range(12):
             account = add_user(f"remind{n}", "expert")
             account.email = f"remind{n}@example.cn"
-            expert = make_expert("admitted", user_id=account.id)
+            expert = make_expert("admitted", user_id=account.id, email=account.email)
             db.session.add(Invitation(request_id=req.id, expert_id=expert.id, position=100 + n, role="selected",
                                       status="invited", deadline=deadline))
         db.session.commit()
@@ -416,7 +416,7 @@ def test_an_over_age_expert_waits_out_of_draws_until_the_bureau_exits_them(demo_
                           discipline_codes="54020", status="approved")
         db.session.add(req)
         db.session.commit()
-        record = draw_requests.draw(req, user("bureau"))
+        record = draw_requests.draw(req, user("bureau"), pool_reason="测试：候选库小")
         db.session.commit()
         excluded = json.loads(record.excluded_ids)
         assert old.id in excluded.get("over_age", [])

@@ -1,12 +1,13 @@
 """Emails through a real SMTP sink: recipients, subjects, signed links, and retries when SMTP is down."""
 from __future__ import annotations
 
+import re
 import socket
 from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import DrawRequest, Invitation, OutboxMessage, db, utcnow
 from operations import invitations
@@ -48,11 +49,13 @@ def smtp(demo_app):
 
 
 def _invited_expert(app):
-    """An expert with an account and email, drawn and invited for an approved request."""
+    """An expert with an account and email, drawn and invited for an approved request (the demo's own
+    invitations, queued when it was seeded, are taken as sent: each test watches its one message)."""
     with app.app_context():
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.status == "queued").values(status="sent"))
         account = add_user("mailexpert", "expert")
         account.email = "mailexpert@example.cn"
-        expert = make_expert("admitted", user_id=account.id, name="邮件专家")
+        expert = make_expert("admitted", user_id=account.id, name="邮件专家", email="mailexpert@example.cn")
         req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "approved"))
         position = 900
         inv = Invitation(request_id=req.id, expert_id=expert.id, position=position, role="selected",
@@ -97,7 +100,7 @@ def test_an_expired_link_is_refused(demo_app, smtp):
     with demo_app.app_context():
         send_pending()
     path = next(line for line in sink.messages[-1].get_content().splitlines()
-                if line.startswith("不能参加：")).split("：", 1)[1].replace("http://localhost", "")
+                if line.startswith("不能参加或申请回避：")).split("：", 1)[1].replace("http://localhost", "")
     import operations.notify as notify
 
     original = notify.LINK_MAX_AGE
@@ -167,3 +170,99 @@ def test_the_outbox_never_shows_staff_a_working_signed_link(demo_app):
     page = bureau.get(f"/admin/outbox/details/?id={message_id}").get_data(as_text=True)
     assert "评审邀请" in page and "签名链接已隐去" in page
     assert token not in page and token[:20] not in page
+
+
+# Every invitation reaches the expert: e-mail, SMS through a gateway, or the bureau's telephone call. --------
+
+def _invite_without_email(app, name: str, mobile: str) -> int:
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.status == "queued").values(status="sent"))
+        expert = make_expert("admitted", name=name, email="", mobile=mobile)  # no account, no e-mail
+        req = db.session.scalar(select(DrawRequest).where(DrawRequest.status == "approved"))
+        inv = Invitation(request_id=req.id, expert_id=expert.id, position=950, role="selected", status="invited",
+                         invited_at=utcnow(), deadline=utcnow() + timedelta(hours=48))
+        db.session.add(inv)
+        db.session.flush()
+        invitations.tell_invited(inv)
+        db.session.commit()
+        return inv.id
+
+
+def test_an_expert_without_email_gets_the_invitation_by_sms(demo_app, gateway):
+    inv_id = _invite_without_email(demo_app, "短信专家", "13905750001")
+    with demo_app.app_context():
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == inv_id))
+        assert (message.channel, message.to_address, message.status) == ("sms", "13905750001", "queued")
+        assert send_pending() == (1, 0)
+        assert db.session.get(OutboxMessage, message.id).status == "sent"
+    token, payload = gateway.received[-1]
+    assert token == "Bearer sms-secret" and payload["mobile"] == "13905750001"
+    assert "评审邀请" in payload["text"] and "http://localhost/invitation/" in payload["text"]
+
+
+def test_the_texted_decline_link_offers_recusal_with_the_facts_to_judge_it(demo_app, gateway):
+    """§13: the link shows the applicant and the members' units (never the other experts) and takes a recusal,
+    recorded as one, not as a decline."""
+    inv_id = _invite_without_email(demo_app, "短信专家", "13905750004")
+    with demo_app.app_context():
+        send_pending()
+        req = db.session.get(Invitation, inv_id).request
+        applicant, member_units = req.organization.name, {m.unit_name for m in req.members if m.unit_name}
+    _accept, decline = re.findall(r"http://localhost(/invitation/\S+)", gateway.received[-1][1]["text"])
+    anonymous = Browser(demo_app.test_client())
+    page = anonymous.get(decline).get_data(as_text=True)
+    assert "申请回避" in page and applicant in page and all(unit in page for unit in member_units)
+    refused = anonymous.post(decline, {"answer": "recuse", "reason": ""}, token_from=decline).get_data(as_text=True)
+    assert "请填写申请回避的理由" in refused and 'id="answer-recuse" value="recuse" checked' in refused
+    with demo_app.app_context():
+        assert db.session.get(Invitation, inv_id).status == "invited"
+    done = anonymous.post(decline, {"answer": "recuse", "reason": "申请单位系本人三年内原工作单位"},
+                          token_from=decline).get_data(as_text=True)
+    assert "已申请回避" in done
+    with demo_app.app_context():
+        inv = db.session.get(Invitation, inv_id)
+        assert inv.status == "recused" and inv.decline_reason == "申请单位系本人三年内原工作单位"
+
+
+def test_a_failing_gateway_keeps_the_sms_queued_for_a_retry(demo_app, gateway):
+    gateway.failing = True
+    inv_id = _invite_without_email(demo_app, "短信专家", "13905750002")
+    with demo_app.app_context():
+        assert send_pending() == (0, 1)
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == inv_id))
+        assert message.status == "queued" and message.attempts == 1 and "503" in message.last_error
+
+
+def test_without_a_gateway_the_bureau_telephones_and_records_the_answer(demo_app):
+    inv_id = _invite_without_email(demo_app, "电话专家", "13905750003")
+    with demo_app.app_context():
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == inv_id))
+        assert (message.channel, message.status) == ("phone", "phone_pending")
+        req_id = db.session.get(Invitation, inv_id).request_id
+    bureau = Browser(demo_app.test_client())
+    bureau.login("bureau")
+    page = bureau.get(f"/admin/drawrequest/manage/?id={req_id}").get_data(as_text=True)
+    assert "待电话通知" in page and "记录电话答复" in page
+    called = (utcnow() + timedelta(hours=8) - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")  # Beijing time
+    refused = bureau.post(f"/admin/drawrequest/phone/?id={req_id}", {
+        "invitation_id": str(inv_id), "answer": "accept", "called_at": called, "note": ""})
+    assert refused.status_code == 400 and "请记录通话内容" in refused.get_data(as_text=True)
+    for note, at, said in (("   ", called, "请记录通话内容"),
+                           ("本人接听", (utcnow() + timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M"), "不能晚于现在")):
+        refused = bureau.post(f"/admin/drawrequest/phone/?id={req_id}", {
+            "invitation_id": str(inv_id), "answer": "accept", "called_at": at, "note": note})
+        assert refused.status_code == 400 and said in refused.get_data(as_text=True)
+        with demo_app.app_context():
+            assert db.session.get(Invitation, inv_id).status == "invited"
+    assert bureau.post(f"/admin/drawrequest/phone/?id={req_id}", {
+        "invitation_id": str(inv_id), "answer": "accept", "called_at": called,
+        "note": "本人接听，确认可以参加"}).status_code == 302
+    with demo_app.app_context():
+        inv = db.session.get(Invitation, inv_id)
+        assert inv.status == "accepted" and inv.phoned_by.username == "bureau" and "本人接听" in inv.phone_note
+        assert db.session.get(OutboxMessage, message.id).status == "phoned"
+        from models import AuditEntry
+
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "invitation_accepted")
+                                  .order_by(AuditEntry.id.desc()))
+        assert '"via": "phone"' in entry.detail

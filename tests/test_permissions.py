@@ -41,6 +41,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
         return url.replace("<int:invitation_id>", "999999"), "POST"
     if endpoint == "portal.remove_leave_period":
         return url.replace("<leave_id>", "999999"), "POST"
+    if endpoint == "portal.remove_standing_avoidance":
+        return url.replace("<avoidance_id>", "999999"), "POST"
     if endpoint in REQUEST_STEPS:
         return url + "?id=999999", "POST"
     if endpoint in REFUSED_EMPTY:

@@ -5,23 +5,25 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from forms.accounts import RegisterForm
 from forms.fields import text_length
+from forms.validators import RuleCheck
 from forms.profile import SECTIONS, ProfileForm
-from models import (ChangeRequest, ExitRequest, Expert, ExpertFile, ExpertLeave, Invitation, Organization, db,
-                    utcnow)
+from models import (ChangeRequest, ExitRequest, Expert, ExpertAvoidance, ExpertFile, ExpertLeave, Invitation,
+                    Organization, db, utcnow)
 from models.base import get_by_id, parse_id
 from operations import admission
 from operations.accounts import register_expert
 from operations.files import attach_to_expert
 from operations.lifecycle import add_leave, remove_leave, request_exit
-from operations.profile import change_rows, resolve_organization, save_profile
+from operations.profile import add_avoidance, change_rows, remove_avoidance, resolve_organization, save_profile
 from rules import InvalidInput
 from rules.admission import IN_LIBRARY, STATUSES, may_edit_in_place
 from rules.changes import CHANGE_STATES, PROPOSERS
+from rules.credit_code import validate_credit_code
 from rules.draw_requests import ATTENDANCE
 from rules.invitations import SHOWN_TO_EXPERT
 from rules.lifecycle import EXIT_REQUEST_STATES
@@ -33,11 +35,20 @@ bp = Blueprint("portal", __name__)
 
 # What the expert is told after answering an invitation.
 ANSWERED = {"accepted": "已接受邀请，请按时参加。", "declined": "已答复不能参加。",
+            "recused": "已申请回避，本次不参加，已通知下一位备选专家。",
             "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘，已通知下一位备选专家。"}
 
 
 class ExitRequestForm(FlaskForm):
     reason = TextAreaField("申请理由", [InputRequired("请写明申请不再担任专家的原因"), text_length()])
+
+
+class AvoidanceForm(FlaskForm):
+    kind = SelectField("类别", choices=[("unit", "单位"), ("person", "个人")], validate_choice=False)  # add_avoidance says why
+    name = StringField("单位或个人名称", [InputRequired("请填写回避的单位或个人名称"), Length(max=100)])
+    credit_code = StringField("统一社会信用代码（单位）", [Optional(), RuleCheck(validate_credit_code)])
+    reason = StringField("回避理由", [InputRequired("请写明回避理由"), text_length()])
+    until = DateField("有效期至（可不填）", [Optional()])
 
 
 class LeaveForm(FlaskForm):
@@ -109,7 +120,7 @@ def index():
     exit_requests = db.session.scalars(select(ExitRequest).where(ExitRequest.expert_id == expert.id)
                                        .order_by(ExitRequest.id.desc())).all()
     return render_template("portal/index.html", expert=expert, missing=admission.missing_for(expert), leaves=leaves,
-                           rejection=rejection, exit_requests=exit_requests, exit_request_states=EXIT_REQUEST_STATES,
+                           rejection=rejection, exit_requests=exit_requests, avoidances=expert.avoidances, exit_request_states=EXIT_REQUEST_STATES,
                            attendance=ATTENDANCE,
                            last_exit=last_exit, exit_reasons=EXIT_REASONS,
                            invitations=invitations, inv_states=INVITATION_STATES, now=utcnow(),
@@ -224,18 +235,15 @@ def export_form():
 @bp.route("/me/invitations/<int:invitation_id>", methods=["POST"])
 @login_required
 def respond(invitation_id: int):
-    """Accept or decline an invitation to a review (conflicts are checked again on accepting)."""
-    from operations.invitations import respond as respond_to
+    """Accept, decline or ask to recuse (§13): conflicts are checked again on accepting."""
+    from operations.invitations import answer
 
     expert = _own_expert()
     inv = get_by_id(Invitation, invitation_id)  # <int:> lets through ids past the integer range
     if inv is None or inv.expert_id != expert.id:
         abort(404)
-    answer = request.form.get("answer")
-    if answer not in ("accept", "decline"):
-        flash("请选择“接受邀请”或“不能参加”。", "error")
-        return redirect(url_for("portal.index"))
-    return _then_back(lambda: respond_to(inv, answer == "accept", current_user, reason=request.form.get("reason", "")),
+    return _then_back(lambda: answer(inv, request.form.get("answer", ""), current_user,
+                                     reason=request.form.get("reason", "")),
                       lambda result: (ANSWERED[result], "success" if result == "accepted" else "info"))
 
 
@@ -264,6 +272,24 @@ def exit_request():
     expert, form = _own_expert(), ExitRequestForm()
     return _then_back(lambda: request_exit(expert, form.reason.data, current_user), "已提交出库申请，待市科技局处理。",
                       form=form)
+
+
+@bp.route("/me/avoidances", methods=["POST"])
+@login_required
+def add_standing_avoidance():
+    """A unit or person the expert must always avoid (§13); every later draw applies it."""
+    expert, form = _own_expert(), AvoidanceForm()
+    return _then_back(lambda: add_avoidance(expert, form.kind.data, form.name.data or "", form.credit_code.data or "",
+                                            form.reason.data or "", form.until.data, current_user),
+                      "已登记回避声明，此后的抽取将按此回避。", form=form)
+
+
+@bp.route("/me/avoidances/<avoidance_id>/remove", methods=["POST"])
+@login_required
+def remove_standing_avoidance(avoidance_id: str):
+    expert = _own_expert()
+    return _then_back(lambda: remove_avoidance(expert, get_by_id(ExpertAvoidance, avoidance_id), current_user),
+                      "已撤销该回避声明。")
 
 
 @bp.route("/me/leave", methods=["POST"])

@@ -61,12 +61,14 @@ def publicity():
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def answer_invitation(token: str):
-    """A signed link from the invitation email: confirm the answer (no login needed)."""
+    """A signed link from the invitation e-mail or SMS: confirm the answer (no login needed). The decline
+    link also offers 申请回避 (§13), as /me/ does."""
     from flask import abort
 
     from models import Invitation
-    from operations.invitations import respond
+    from operations.invitations import answer as give_answer
     from operations.notify import read_invitation_token
+    from rules.invitations import STATES as INVITATION_STATES
     from web.portal import ANSWERED
 
     try:
@@ -76,13 +78,15 @@ def answer_invitation(token: str):
     inv = db.session.get(Invitation, invitation_id)
     if inv is None or answer not in ("accept", "decline"):
         abort(404)
+    given = "recuse" if answer == "decline" and request.form.get("answer") == "recuse" else answer
     if request.method == "POST":
         try:
-            result = respond(inv, answer == "accept", inv.expert.user, reason=request.form.get("reason", ""),
-                             via="email_link")
+            result = give_answer(inv, given, inv.person.user, reason=request.form.get("reason", ""),
+                                 via="email_link")
             db.session.commit()
             flash(ANSWERED[result], "success" if result == "accepted" else "info")
         except InvalidInput as e:
             db.session.rollback()
             flash(str(e), "error")
-    return render_template("public/invitation.html", inv=inv, answer=answer, error=None)
+    return render_template("public/invitation.html", inv=inv, answer=answer, given=given, error=None,
+                           states=INVITATION_STATES, reason=request.form.get("reason", ""))

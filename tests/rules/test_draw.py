@@ -160,7 +160,8 @@ FIRM = "91330603MA2BC1234Y"
 
 
 def cand(**kw):
-    base = dict(id=1, name="张三", org_id=1, org_name="绍兴文理学院", credit_code=UNI, college="医学院")
+    base = dict(id=1, name="张三", org_id=1, org_name="绍兴文理学院", credit_code=UNI, college="医学院",
+                splits_by_college=True)
     base.update(kw)
     return Candidate(**base)
 
@@ -169,11 +170,16 @@ def cand(**kw):
     (cand(), Activity(DAY), []),
     (cand(status="dormant"), Activity(DAY), ["inactive"]),
     (cand(), Activity(DAY, members=(Member("张三", UNI, "医学院"),)), ["project_member"]),
-    (cand(id_number="X1"), Activity(DAY, members=(Member("张三", FIRM, id_number="X1"),)), ["project_member"]),
+    (cand(id_hash="H1"), Activity(DAY, members=(Member("张三", FIRM, id_hash="H1"),)), ["project_member"]),
+    (cand(id_hash="H1"), Activity(DAY, members=(Member("张三丰", FIRM, id_hash="H1"),)), ["project_member"]),
+    (cand(id_hash="H1"), Activity(DAY, members=(Member("张三", FIRM, id_hash="H2"),)), []),  # another 张三
     (cand(), Activity(DAY, members=(Member("李四", UNI, "医学院"),)), ["same_unit"]),
     (cand(), Activity(DAY, members=(Member("李四", UNI.lower(), " 医学院 "),)), ["same_unit"]),
     (cand(), Activity(DAY, members=(Member("李四", UNI, "化学化工学院"),)), []),  # other college
     (cand(college=""), Activity(DAY, members=(Member("李四", UNI, "化学化工学院"),)), ["same_unit"]),
+    # A company or 科研院所 is one unit whatever 院系 is recorded: only a university splits.
+    (cand(credit_code=FIRM, org_name="某研究院", college="一室", splits_by_college=False),
+     Activity(DAY, members=(Member("李四", FIRM, "二室"),)), ["same_unit"]),
     (cand(), Activity(DAY, members=(Member("李四", FIRM),)), []),
     (cand(org_name="绍兴文理学院"), Activity(DAY, members=(Member("李四", "", ""),)), []),  # name alone never matches a unit
     (cand(), Activity(DAY, avoidances=(Avoidance("unit", "随便写的名字", UNI),)), ["applicant_avoidance"]),
@@ -200,7 +206,8 @@ colleges = st.sampled_from(["", "医学院", "化学化工学院"])
 
 
 @given(st.lists(st.builds(lambda i, n, c, col, av: cand(id=i, name=n, org_id=hash(c) % 97, credit_code=c,
-                                                       college=col, avoid_unit_codes=frozenset(av)),
+                                                       college=col, avoid_unit_codes=frozenset(av),
+                                                       splits_by_college=c == UNI),
                           st.integers(1, 10_000), names, codes, colleges, st.lists(codes, max_size=1)),
                 unique_by=lambda c: c.id, max_size=40),
        st.lists(st.builds(Member, names, codes, colleges), max_size=6),
@@ -215,8 +222,9 @@ def test_no_drawn_or_backup_expert_has_a_conflict(candidates, members, avoidance
     for chosen in result.selected + result.backups:
         assert exclusions(by_id[chosen], activity) == []
         for m in members:  # stated directly, not through the function under test
-            assert not (by_id[chosen].credit_code == m.credit_code and
-                        (not by_id[chosen].college or not m.college or by_id[chosen].college == m.college))
+            c = by_id[chosen]
+            assert not (c.credit_code == m.credit_code and (not c.splits_by_college or not c.college or not m.college
+                                                             or c.college == m.college))
 
 
 @given(birth=st.dates(min_value=datetime(1920, 1, 1).date(), max_value=datetime(2010, 12, 31).date()),
