@@ -627,9 +627,11 @@ def test_a_standing_avoidance_declared_on_me_keeps_the_expert_out_of_later_draws
         expert_id = expert.id
         university = org("绍兴文理学院")
     me = staff(demo_app, "avoider")
-    assert me.post("/me/avoidances", {"kind": "unit", "name": university.name, "credit_code": "",
-                                      "reason": "原工作单位，离职未满三年"}).status_code == 302
-    assert "须填写统一社会信用代码" in me.get("/me/").get_data(as_text=True)
+    refused = me.post("/me/avoidances", {"kind": "unit", "name": university.name, "credit_code": "",
+                                         "reason": "原工作单位，离职未满三年"})
+    page = refused.get_data(as_text=True)  # /me/ again, the message at the form and what was typed kept
+    assert refused.status_code == 400 and "须填写统一社会信用代码" in page
+    assert f'value="{university.name}"' in page and 'value="原工作单位，离职未满三年"' in page
     assert me.post("/me/avoidances", {"kind": "unit", "name": university.name, "credit_code": university.credit_code,
                                       "reason": "原工作单位，离职未满三年"}).status_code == 302
     req_id = approved_request(demo_app, need=6, backups=0)  # its project member works at 外省某大学
@@ -650,8 +652,8 @@ def test_a_standing_avoidance_declared_on_me_keeps_the_expert_out_of_later_draws
 ])
 def test_a_standing_avoidance_without_what_a_draw_needs_is_refused(demo_app, kind, name, credit_code, reason, said):
     me = staff(demo_app, "expert")
-    me.post("/me/avoidances", {"kind": kind, "name": name, "credit_code": credit_code, "reason": reason})
-    assert said in me.get("/me/").get_data(as_text=True)
+    refused = me.post("/me/avoidances", {"kind": kind, "name": name, "credit_code": credit_code, "reason": reason})
+    assert refused.status_code == 400 and said in refused.get_data(as_text=True)
     with demo_app.app_context():
         from models import ExpertAvoidance
 

@@ -147,8 +147,10 @@ def test_leave_periods_are_skipped_by_draws(demo_app):
 
         leave = db.session.scalar(select(ExpertLeave).where(ExpertLeave.expert_id == expert_id))
         assert (str(leave.start_date), str(leave.end_date)) == ("2026-12-20", "2026-12-31")
-    page = browser.post("/me/leave", {"start": "2026-12-31", "end": "2026-12-20"}, follow_redirects=True)
-    assert "结束日期不能早于开始日期" in page.get_data(as_text=True)
+    page = browser.post("/me/leave", {"start": "2026-12-31", "end": "2026-12-20", "reason": "会议"})
+    text = page.get_data(as_text=True)  # /me/ again, the message at the form and the dates as typed
+    assert page.status_code == 400 and "结束日期不能早于开始日期" in text
+    assert 'value="2026-12-31"' in text and 'value="2026-12-20"' in text and 'value="会议"' in text
 
 
 def test_an_unanswered_invitation_expires_at_its_deadline_and_the_next_backup_is_invited(demo_app):

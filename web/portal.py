@@ -1,7 +1,7 @@
 """The expert's own portal (/me/) and registration (/register)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -71,9 +71,11 @@ def register():
     return render_template("portal/register.html", form=form)
 
 
-def _then_back(apply, said, failed: str = "", form: FlaskForm | None = None) -> Response:
-    """One of the expert's own steps: check its `form` if any, apply it and commit, then say `said` (or
-    `said(result)`); when the form or the rules refuse it, roll back and say why. Either way, back to /me/."""
+def _then_back(apply, said, failed: str = "", form: FlaskForm | None = None, keep_typed: bool = False):
+    """One of the expert's own steps: check its `form` if any, apply it and commit, say `said` (or
+    `said(result)`) and go back to /me/. When the form or the rules refuse it, roll back and say why: for a form
+    the expert types into, /me/ again at once (400) with the message at that form and what was typed kept;
+    for a button, in a message on /me/."""
     try:
         if form is not None and not form.validate_on_submit():
             raise InvalidInput(next(iter(form.errors.values()))[0])
@@ -83,7 +85,11 @@ def _then_back(apply, said, failed: str = "", form: FlaskForm | None = None) -> 
         flash(message, category)
     except InvalidInput as e:
         db.session.rollback()
-        flash(f"{failed}{e}", "error")
+        flash(f"{failed}{e}", "error")  # at the top too: the form may not be shown any more
+        if form is not None or keep_typed:
+            refused = {"endpoint": request.endpoint, "id": (request.view_args or {}).get("invitation_id"),
+                       "message": f"{failed}{e}", "typed": request.form}
+            return _index(refused), 400
     return redirect(url_for("portal.index"))
 
 
@@ -102,6 +108,11 @@ def _own_expert() -> Expert:
 @login_required
 def index():
     """Where the application stands, what is missing, and the timeline."""
+    return _index()
+
+
+def _index(refused: dict | None = None) -> str:
+    """/me/; `refused`: the form the rules just refused, its message and what was typed into it."""
     expert = _own_expert()
     proofs = db.session.scalars(select(ExpertFile).where(ExpertFile.expert_id == expert.id)).all()
     changes = db.session.scalars(select(ChangeRequest).where(ChangeRequest.expert_id == expert.id)
@@ -127,7 +138,7 @@ def index():
                            editable=may_edit_in_place(expert.status, "expert"), events=admission.timeline(expert),
                            statuses=STATUSES, upload_kinds=FILE_KINDS, proofs=proofs, leave_form=LeaveForm(),
                            changes=[(c, change_rows(c)) for c in changes], change_states=CHANGE_STATES,
-                           proposers=PROPOSERS)
+                           proposers=PROPOSERS, refused=refused or {})
 
 
 def _form_values(form: ProfileForm, expert: Expert) -> dict:
@@ -244,7 +255,7 @@ def respond(invitation_id: int):
         abort(404)
     return _then_back(lambda: answer(inv, request.form.get("answer", ""), current_user,
                                      reason=request.form.get("reason", "")),
-                      lambda result: (ANSWERED[result], "success" if result == "accepted" else "info"))
+                      lambda result: (ANSWERED[result], "success" if result == "accepted" else "info"), keep_typed=True)
 
 
 @bp.route("/me/reapply", methods=["POST"])
