@@ -136,10 +136,13 @@ def decide_special(special: SpecialExpert, user, approve: bool, now: datetime | 
     once and go through the same engagement as the library's experts — answer, attendance, rating, fee —
     marked 特邀."""
     check(special.request, "decide_special", user)
-    if special.status != "proposed":
+    # Compare-and-set: of two administrators deciding at once one wins, so nobody is invited twice.
+    decided = db.session.execute(
+        update(SpecialExpert).where(SpecialExpert.id == special.id, SpecialExpert.status == "proposed")
+        .values(status="approved" if approve else "rejected", decided_by_id=user.id, decided_at=utcnow()))
+    if decided.rowcount != 1:
         raise InvalidInput("该特邀专家建议已处理")
-    special.status = "approved" if approve else "rejected"
-    special.decided_by_id, special.decided_at = user.id, utcnow()
+    db.session.refresh(special)
     audit.record("special_expert_" + special.status, special, user=user, request_id=special.request_id,
                  name=special.name)
     if approve:

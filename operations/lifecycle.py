@@ -80,12 +80,16 @@ def request_exit(expert: Expert, reason: str, user) -> ExitRequest:
 def decide_exit_request(request: ExitRequest, user, approve: bool, reason: str = "") -> None:
     """The bureau grants the request (an exit for the expert's own request, which allows a later
     re-application) or declines it with its reason."""
-    if request.status != "pending":
-        raise InvalidInput("该出库申请已处理")
     if not approve and not reason.strip():
         raise InvalidInput("请填写不同意的理由")
-    request.status, request.decision_reason = ("approved" if approve else "rejected"), reason.strip()
-    request.decided_by_id, request.decided_at = user.id, utcnow()
+    # Compare-and-set: of two administrators deciding at once one wins (never exited yet "未同意").
+    decided = db.session.execute(
+        update(ExitRequest).where(ExitRequest.id == request.id, ExitRequest.status == "pending")
+        .values(status="approved" if approve else "rejected", decision_reason=reason.strip(),
+                decided_by_id=user.id, decided_at=utcnow()))
+    if decided.rowcount != 1:
+        raise InvalidInput("该出库申请已处理")
+    db.session.refresh(request)
     audit.record("exit_request_" + request.status, request, user=user, expert_id=request.expert_id,
                  reason=reason.strip())
     if approve:
