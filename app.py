@@ -156,6 +156,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     register_error_pages(app)
     register_security_headers(app)
+    from web.rate_limits import init_rate_limits
+
+    init_rate_limits(app)
 
     from admin_views import build_admin
 

@@ -7,7 +7,7 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
-from models import (AuditEntry, ChangeRequest, Discipline, DrawRecord, DrawRequest, ExitRequest, Expert,
+from models import (AuditEntry, ChangeRequest, Discipline, DrawRecord, DrawRequest, ExitRequest, Expert, Objection,
                     ManagingDepartment, Organization, OutboxMessage, ReferenceItem, User, db)
 
 
@@ -19,6 +19,7 @@ def build_admin(app) -> Admin:
     from admin_views.dashboard import DashboardView
     from admin_views.draws import DrawRecordView, DrawRequestView
     from admin_views.exits import ExitFlagsView, ExitRequestView
+    from admin_views.objections import ObjectionView
     from admin_views.experts import ExpertView
     from admin_views.organizations import DepartmentView, OrganizationView
     from admin_views.reference import DisciplineView, ReferenceItemView
@@ -40,6 +41,7 @@ def build_admin(app) -> Admin:
     admin.add_view(DashboardView(name="统计分析", endpoint="dashboard"))
     admin.add_view(ExpertView(Expert, s, name="专家", endpoint="expert", category="专家管理"))
     admin.add_view(ChangeRequestView(ChangeRequest, s, name="信息变更", endpoint="change", category="专家管理"))
+    admin.add_view(ObjectionView(Objection, s, name="公示异议", endpoint="objection", category="专家管理"))
     admin.add_view(ExitRequestView(ExitRequest, s, name="出库申请", endpoint="exitrequest", category="专家管理"))
     admin.add_view(ExitFlagsView(name="出库处理（超龄、缺席）", endpoint="exitflags", category="专家管理"))
     admin.add_view(DrawRequestView(DrawRequest, s, name="抽取申请", endpoint="drawrequest", category="专家抽取"))

@@ -17,6 +17,7 @@ from operations.experts import eligibility_of
 from operations.profile import DATES, REFERENCES, SCALARS, propose_change
 from rules.admission import ACTIONS, ROUTES, STATUSES, may_propose_change
 from rules.lifecycle import EXIT_REASONS
+from rules.publicity import OBJECTION_STATES
 from rules.record import FILE_KINDS
 from web.downloads import send_download
 
@@ -54,7 +55,7 @@ class ExpertPages:
         return self.render("admin/expert_review.html", expert=expert, choices=[c for c, _ in form.decision.choices],
                            actions=ACTIONS, error=error, form_values=request.form,
                            report=eligibility_of(expert), events=admission.timeline(expert),
-                           objections=objections, stand_ins=admission.stand_ins(expert.organization),
+                           objections=objections, objection_states=OBJECTION_STATES, stand_ins=admission.stand_ins(expert.organization),
                            routes=ROUTES, statuses=STATUSES, proof_kinds=FILE_KINDS,
                            proofs=db.session.scalars(select(ExpertFile).where(ExpertFile.expert_id == expert.id)).all())
 

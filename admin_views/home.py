@@ -7,7 +7,7 @@ from flask import current_app, url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
 from sqlalchemy import func, select
 
-from models import ChangeRequest, ExitRequest, Expert, db
+from models import ChangeRequest, ExitRequest, Expert, Objection, db
 from operations.lifecycle import absent_twice, overage_non_priority
 from operations.scope import change_scope, expert_scope
 from rules.admission import STATUSES as EXPERT_STATUSES
@@ -44,6 +44,8 @@ def cards_for(user) -> list[tuple[str, int, str | None]]:
         cards.append(("超过65周岁的非优先专家（待出库处理）", len(overage_non_priority(date.today())),
                       url_for("exitflags.index") + "#over-age"))
         cards.append(("接受邀请后无故缺席2次（待出库处理）", len(absent_twice()), url_for("exitflags.index") + "#absent"))
+        objections = db.session.scalar(select(func.count(Objection.id)).where(Objection.status == "open"))
+        cards.append(("公示异议（待处理）", objections, list_url("objection", "status", "open")))
         pending = db.session.scalar(select(func.count(ExitRequest.id)).where(ExitRequest.status == "pending"))
         cards.append(("专家申请出库（待处理）", pending, list_url("exitrequest", "status", "pending")))
     cards.append(("管理范围内专家总数", sum(counts.values()), url_for("expert.index_view")))

@@ -9,6 +9,7 @@ from models.audit import AuditEntry
 from models.notifications import OutboxMessage
 from models.draws import (DrawRecord, DrawRequest, ExpertLeave, Invitation, ProjectMember,
                           RequestAvoidance, SpecialExpert)
+from models.rate_limit import RateLimit
 from models.admission import (ChangeRequest, ExitRequest, ExpertEvent, ExpertExit, ExpertFile, Objection,
                               PublicityBatch)
 
@@ -18,4 +19,5 @@ __all__ = [
     "Expert", "ExpertAvoidance", "AuditEntry", "ChangeRequest", "ExpertEvent", "ExpertFile",
     "Objection", "PublicityBatch", "DrawRecord", "DrawRequest", "ExpertLeave", "Invitation",
     "ProjectMember", "RequestAvoidance", "SpecialExpert", "ExpertExit", "ExitRequest", "OutboxMessage",
+    "RateLimit",
 ]

@@ -14,6 +14,7 @@ from models.organizations import Organization
 from models.users import User
 from rules.changes import CHANGE_STATES
 from rules.lifecycle import EXIT_REQUEST_STATES
+from rules.publicity import OBJECTION_STATES
 
 
 
@@ -56,21 +57,26 @@ class PublicityBatch(db.Model):
 
 
 class Objection(db.Model):
-    """An objection lodged during publicity; it sends the expert back to the bureau."""
+    """An objection lodged during publicity (rules §6): it holds the expert's admission until the bureau
+    upholds it (back to review) or dismisses it with a reason. The objector's contact is sealed."""
 
     __tablename__ = "objection"
-    __table_args__ = (db.CheckConstraint("status IN ('open', 'resolved')", name="status"),)
+    __table_args__ = (db.CheckConstraint(in_list("status", OBJECTION_STATES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
     expert: Mapped[Expert] = relationship()
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("publicity_batch.id"))
     name: Mapped[str] = mapped_column(String(50))
-    contact: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str] = mapped_column(Encrypted)
     text: Mapped[str] = mapped_column(Text)
     ip: Mapped[str] = mapped_column(String(64), default="")
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_by: Mapped[User | None] = relationship()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
 
     def __str__(self) -> str:
         return f"{self.name}：{self.text[:20]}"

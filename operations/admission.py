@@ -15,6 +15,7 @@ from rules import InvalidInput
 from rules.admission import (REVIEW_DECISIONS, allowed_actions, eligibility_checked, next_state, require_reason,
                              route_for)
 from rules.completeness import missing_for_submission
+from rules.publicity import decide_objection as decide_objection_rule
 from rules.publicity import may_admit_after_publicity, publicity_period
 
 
@@ -102,10 +103,6 @@ def transition(expert: Expert, action: str, user=None, *, role: str | None = Non
             reason = (reason + "；" if reason else "") + "书面意见：" + override.strip()
     if new == "admitted":
         values["admitted_on"] = today
-    if old == "pending_bureau" and role == "bureau":
-        # The bureau's decision answers any objection that sent the expert back.
-        db.session.execute(update(Objection).where(Objection.expert_id == expert.id, Objection.status == "open")
-                           .values(status="resolved"))
     # Compare-and-set: a second click, or a second reviewer at the same moment, finds the
     # status already moved and changes nothing.
     result = db.session.execute(
@@ -204,15 +201,36 @@ def admit_after_publicity(expert: Expert, user=None, today: date | None = None) 
 
 
 def lodge_objection(expert: Expert, name: str, contact: str, text: str, ip: str = "") -> Objection:
-    """Anyone may object during publicity; the expert goes back to the bureau's review."""
+    """Anyone may object during publicity (rules §6). The objection is recorded for the bureau and holds
+    the expert's admission at the end of the period until decided; nothing else moves."""
     if expert.status != "publicizing":
         raise InvalidInput("该专家不在公示期内")
     objection = Objection(expert_id=expert.id, batch_id=expert.publicity_batch_id, name=name,
                           contact=contact, text=text, ip=ip)
     db.session.add(objection)
     db.session.flush()
-    transition(expert, "object", None, role="public", reason=text, actor_label=f"异议人：{name}")
+    # The objector's contact stays out of the log: only the bureau reads it, on the objection itself.
+    audit.record("objection_lodged", objection, user=None, username="公众", expert_id=expert.id)
     return objection
+
+
+def decide_objection(objection: Objection, user, decision: str, reason: str = "") -> str:
+    """The bureau upholds an objection — the expert goes back to its review, the objection attached — or
+    dismisses it with a reason; the period then runs on (admission once no objection is open)."""
+    status = decide_objection_rule(objection.status, decision, reason)
+    # Compare-and-set: of two clerks deciding at once one wins, and the expert is sent back once.
+    decided = db.session.execute(
+        update(Objection).where(Objection.id == objection.id, Objection.status == "open")
+        .values(status=status, decision_reason=reason.strip(), decided_by_id=user.id, decided_at=utcnow()))
+    if decided.rowcount != 1:
+        raise InvalidInput("该异议已处理")
+    db.session.refresh(objection)
+    audit.record("objection_" + status, objection, user=user, expert_id=objection.expert_id,
+                 reason=reason.strip())
+    if status == "upheld" and objection.expert.status == "publicizing":
+        note = f"；处理意见：{reason.strip()}" if reason.strip() else ""
+        transition(objection.expert, "object", user, reason=f"公示异议成立（{objection.name}）：{objection.text}{note}")
+    return status
 
 
 def end_publicity(today: date) -> tuple[int, int]:

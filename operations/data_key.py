@@ -9,7 +9,7 @@ from operations import audit
 
 # (table, column, the keyed-hash column kept beside it or None)
 SEALED = [("expert", "id_number", "id_number_hash"), ("expert", "bank_account", None),
-          ("change_request", "changes", None)]
+          ("change_request", "changes", None), ("objection", "contact", None)]
 
 
 def reseal_all(username: str = "system") -> dict[str, int]:

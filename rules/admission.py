@@ -36,7 +36,7 @@ ACTIONS: dict[str, str] = {
     "return": "退回",
     "reject": "不予入库",
     "publicize": "公示",
-    "object": "异议",
+    "object": "异议成立",
     "admit": "入库",
     "confirm": "确认入库",
     "reapply": "重新申请",
@@ -69,7 +69,8 @@ TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     ("open", "pending_bureau", "return", "bureau"): "returned",
     ("open", "pending_bureau", "publicize", "bureau"): "publicizing",
     ("open", "pending_bureau", "reject", "bureau"): "rejected",
-    ("open", "publicizing", "object", "public"): "pending_bureau",
+    # An objection the bureau upholds (rules/publicity.py) sends the expert back to its review.
+    ("open", "publicizing", "object", "bureau"): "pending_bureau",
     ("open", "publicizing", "admit", "bureau"): "admitted",
     # The daily job admits automatically once the publicity period ends without objection.
     ("open", "publicizing", "admit", "system"): "admitted",

@@ -95,6 +95,18 @@ def validate_email(s: str) -> str:
     return f"{local}@{m['domain'].lower()}"
 
 
+def validate_contact(s: str) -> str:
+    """A way to reach someone: a phone number (mobile or fixed line with area code) or an e-mail address."""
+    s = _text(s)
+    if not s:
+        raise InvalidInput("请填写联系方式")
+    try:
+        return validate_email(s) if "@" in s else validate_office_phone(s)
+    except InvalidInput:
+        pass
+    raise InvalidInput("联系方式应为手机号码、带区号的固定电话或电子邮箱，示例：13800000000 或 name@example.com")
+
+
 def validate_bank_account(s: str) -> str:
     """Validate a bank account number (8-30 digits, spaces ignored)."""
     t = re.sub(r"\s", "", s) if isinstance(s, str) else ""

@@ -272,14 +272,22 @@ def _workflow(users: dict, today: date) -> int:
             count += 1
         if expert.status == "publicizing":
             expert.publicity_batch_id = batch.id
-    # One application came back from publicity with an objection for the bureau to weigh.
+    # One application came back from publicity: the bureau upheld an objection and weighs it again.
     objected = next(e for e in experts if e.status == "pending_bureau")
     objected.publicity_batch_id = batch.id
+    said = "该专家近三年有项目验收未通过的情况，请核实。"
     db.session.add(Objection(expert_id=objected.id, batch_id=batch.id, name="李明", contact="13857500000",
-                             text="该专家近三年有项目验收未通过的情况，请核实。"))
-    db.session.add(ExpertEvent(expert_id=objected.id, at=utcnow(), actor_label="异议人：李明", action="object",
+                             text=said, status="upheld", decided_by_id=bureau.id, decided_at=utcnow(),
+                             decision_reason="经初步核实属实，退回重新审核。"))
+    db.session.add(ExpertEvent(expert_id=objected.id, at=utcnow(), actor_label=bureau.name, action="object",
                                from_status="publicizing", to_status="pending_bureau",
-                               reason="该专家近三年有项目验收未通过的情况，请核实。"))
+                               reason=f"公示异议成立（李明）：{said}；处理意见：经初步核实属实，退回重新审核。"))
+    # Another objection, against an expert still in publicity, waits for the bureau's decision.
+    in_publicity = next((e for e in experts if e.status == "publicizing"), None)
+    if in_publicity is not None:
+        db.session.add(Objection(expert_id=in_publicity.id, batch_id=batch.id, name="王芳",
+                                 contact="wangfang@example.com",
+                                 text="该专家填报的代表性成果与实际不符，请核实。"))
     # Change requests waiting at the demo unit and at the bureau, and one at a unit with no reviewer
     # account of its own (the bureau stands in for it: rules §7, notice §2.1.3).
     unit_org = users["unit"].organization_id

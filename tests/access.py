@@ -36,6 +36,9 @@ ALLOWED: dict[str, set[str]] = {
     "exitrequest.index_view": {"bureau"},
     "exitrequest.details_view": {"bureau"},
     "exitrequest.decide_view": {"bureau"},
+    "objection.index_view": {"bureau"},
+    "objection.details_view": {"bureau"},
+    "objection.decide_view": {"bureau"},
     "exitflags.index": {"bureau"},
     "exitflags.exit_view": {"bureau"},  # an empty post: refused with a message (400), see REFUSED_EMPTY
     "exitflags.keep_view": {"bureau"},

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEntry, Expert, ExpertEvent, Objection, db
+from models import AuditEntry, Expert, ExpertEvent, db
 from tests.conftest import Browser, register, review, staff, submitted_application
 from tests.factories import PDF, add_user, expert_where, make_expert, org, profile_form, resident_id, upload, user
 
@@ -77,31 +77,6 @@ def test_a_return_at_each_level_needs_a_reason_and_comes_back_to_the_unit(demo_a
     assert "请补充近三年项目证明" in expert_browser.get("/me/").get_data(as_text=True)
     expert_browser.post("/me/submit", {})
     assert expert_where(demo_app, id=expert_id).status == "pending_unit"
-
-
-def test_an_objection_sends_the_expert_back_to_the_bureau_with_the_objection_shown(demo_app):
-    with demo_app.app_context():
-        expert = make_expert("pending_bureau")
-        db.session.commit()
-        expert_id = expert.id
-    bureau = staff(demo_app, "bureau")
-    review(bureau, expert_id, "publicize")
-    public = Browser(demo_app.test_client())
-    page = public.get(f"/publicity?expert={expert_id}").get_data(as_text=True)
-    assert "测试专家" in page and "提出异议" in page
-    token = public.token(f"/publicity?expert={expert_id}")
-    public.client.post("/publicity", data={"expert_id": str(expert_id), "name": "王五", "contact": "13800000000",
-                                           "text": "该专家论文存在抄袭嫌疑", "csrf_token": token})
-    assert expert_where(demo_app, id=expert_id).status == "pending_bureau"
-    page = bureau.get(f"/admin/expert/review/?id={expert_id}").get_data(as_text=True)
-    assert "公示异议" in page and "该专家论文存在抄袭嫌疑" in page and "王五" in page
-    # The daily job never admits it while it is back with the bureau.
-    demo_app.test_cli_runner().invoke(args=["lifecycle", "--today", (date.today() + timedelta(days=30)).isoformat()])
-    assert expert_where(demo_app, id=expert_id).status == "pending_bureau"
-    review(bureau, expert_id, "reject", reason="经核实，异议属实")
-    assert expert_where(demo_app, id=expert_id).status == "rejected"
-    with demo_app.app_context():
-        assert db.session.scalar(select(Objection.status).where(Objection.expert_id == expert_id)) == "resolved"
 
 
 def test_the_bureau_stands_in_for_a_missing_department(demo_app):

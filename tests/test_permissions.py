@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import (AuditEntry, ChangeRequest, Discipline, DrawRecord, DrawRequest, ExitRequest, Expert,
+from models import (AuditEntry, ChangeRequest, Discipline, DrawRecord, DrawRequest, ExitRequest, Expert, Objection,
                     ManagingDepartment, Organization, OutboxMessage, ReferenceItem, User, db)
 from tests.access import ALLOWED, PUBLIC, ROLES
 from tests.conftest import Browser
@@ -20,7 +20,7 @@ EXPERT_FOR_ROLE = {
     "dept": lambda user: select(Expert.id).join(Organization).where(
         Organization.department_id == user.department_id, Expert.status == "pending_dept"),
 }
-MODEL_OF = {"exitrequest": ExitRequest, "outbox": OutboxMessage, "expert": Expert, "change": ChangeRequest, "drawrecord": DrawRecord, "drawrequest": DrawRequest, "organization": Organization, "department": ManagingDepartment,
+MODEL_OF = {"exitrequest": ExitRequest, "objection": Objection, "outbox": OutboxMessage, "expert": Expert, "change": ChangeRequest, "drawrecord": DrawRecord, "drawrequest": DrawRequest, "organization": Organization, "department": ManagingDepartment,
             "discipline": Discipline, "reference": ReferenceItem, "user": User, "audit": AuditEntry}
 
 

@@ -10,7 +10,9 @@ from wtforms.validators import InputRequired, Length
 
 from models import Expert, PublicityBatch, db
 from operations.admission import lodge_objection
+from forms.fields import ParsedField
 from rules import InvalidInput
+from rules.contact import validate_contact
 from rules.eligibility import TITLE_LEVELS
 
 bp = Blueprint("public", __name__)
@@ -19,7 +21,9 @@ bp = Blueprint("public", __name__)
 class ObjectionForm(FlaskForm):
     expert_id = HiddenField()
     name = StringField("您的姓名", [InputRequired("请填写姓名"), Length(max=50, message="姓名不超过50个字")])
-    contact = StringField("联系方式（电话或邮箱）", [InputRequired("请填写联系方式"), Length(max=100)])
+    # Required so the bureau can verify the objection; sealed in the database, shown to the bureau only.
+    contact = ParsedField("联系方式（手机、带区号的电话或电子邮箱，仅供市科技局核实，不予公开）",
+                          [InputRequired("请填写联系方式")], parse=validate_contact)
     text = TextAreaField("异议内容及事实依据", [InputRequired("请填写异议内容"),
                                           Length(max=2000, message="不超过2000字")])
 
@@ -47,10 +51,11 @@ def publicity():
             flash("异议未提交，请按提示修改标红的内容。", "error")
         else:
             try:
-                lodge_objection(target, form.name.data.strip(), form.contact.data.strip(), form.text.data.strip(),
+                lodge_objection(target, form.name.data.strip(), form.contact.data, form.text.data.strip(),
                                 ip=request.remote_addr or "")
                 db.session.commit()
-                flash("异议已收到，市科技局将核实处理。", "success")
+                flash(f"对“{target.name}”的异议已收到。市科技局将核实处理，并可能通过您留下的联系方式与您联系；"
+                      "异议处理完毕前，该专家不会入库。", "success")
                 return redirect(url_for("public.publicity"))
             except InvalidInput as e:
                 db.session.rollback()

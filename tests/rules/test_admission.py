@@ -31,7 +31,7 @@ EXPECTED = {
     ("open", "pending_bureau", "return", "bureau"): "returned",
     ("open", "pending_bureau", "publicize", "bureau"): "publicizing",
     ("open", "pending_bureau", "reject", "bureau"): "rejected",
-    ("open", "publicizing", "object", "public"): "pending_bureau",
+    ("open", "publicizing", "object", "bureau"): "pending_bureau",
     ("open", "publicizing", "admit", "bureau"): "admitted",
     ("open", "publicizing", "admit", "system"): "admitted",
     ("invitation", "invited", "submit", "expert"): "pending_bureau",
@@ -79,7 +79,7 @@ def test_states_and_actions():
     ]
     assert list(ACTIONS.items()) == [
         ("submit", "提交"), ("endorse", "推荐"), ("return", "退回"), ("reject", "不予入库"),
-        ("publicize", "公示"), ("object", "异议"), ("admit", "入库"), ("confirm", "确认入库"),
+        ("publicize", "公示"), ("object", "异议成立"), ("admit", "入库"), ("confirm", "确认入库"),
         ("reapply", "重新申请"), ("withdraw", "撤回申请"),
     ]
     assert set(ROUTES) == {"open", "invitation", "provincial"}
@@ -200,7 +200,7 @@ def test_route_matters():
 
 
 def test_objection_goes_back_to_bureau():
-    assert next_state("publicizing", "object", "public") == "pending_bureau"
+    assert next_state("publicizing", "object", "bureau") == "pending_bureau"
     assert next_state("publicizing", "admit", "system") == "admitted"
 
 

@@ -7,7 +7,8 @@ import pytest
 from rules import InvalidInput
 from rules.changes import (CHANGE_ACTIONS, CHANGE_STATES, CHANGE_TRANSITIONS, allowed_change_actions, change_next_state, diff,
                            first_change_state)
-from rules.publicity import may_admit_after_publicity, publicity_over, publicity_period
+from rules.publicity import (OBJECTION_DECISIONS, OBJECTION_STATES, decide_objection, may_admit_after_publicity,
+                             publicity_over, publicity_period)
 
 ROLES = ["expert", "unit", "dept", "bureau", "usage", "leader", "supervisor"]
 
@@ -58,3 +59,19 @@ def test_publicity_lasts_seven_days_and_ends_the_day_after():
     assert not may_admit_after_publicity(end, date(2026, 11, 9), open_objections=1)
     assert may_admit_after_publicity(end, date(2026, 11, 9), open_objections=0)
     assert not may_admit_after_publicity(end, date(2026, 11, 8), open_objections=0)
+
+
+@pytest.mark.parametrize("status, decision, reason", itertools.product(
+    list(OBJECTION_STATES) + ["resolved"], list(OBJECTION_DECISIONS) + ["", "object"], ["", "   ", "经核实不属实"]))
+def test_an_objection_is_decided_once_and_dismissed_only_with_a_reason(status, decision, reason):
+    if status != "open":
+        expected = "该异议已处理"
+    elif decision not in OBJECTION_DECISIONS:
+        expected = "请选择异议成立或不成立"
+    elif decision == "dismiss" and not reason.strip():
+        expected = "驳回异议须写明理由"
+    else:
+        assert decide_objection(status, decision, reason) == {"uphold": "upheld", "dismiss": "dismissed"}[decision]
+        return
+    with pytest.raises(InvalidInput, match=expected):
+        decide_objection(status, decision, reason)

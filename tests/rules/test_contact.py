@@ -8,6 +8,7 @@ from rules import InvalidInput
 from rules.contact import (
     parse_month,
     validate_bank_account,
+    validate_contact,
     validate_email,
     validate_mobile,
     validate_not_future,
@@ -298,3 +299,25 @@ def test_not_future_defaults_to_real_today():
     assert validate_not_future(date.today()) == date.today()
     with pytest.raises(InvalidInput):
         validate_not_future(date.today() + timedelta(days=1))
+
+
+# --- a contact: phone or e-mail ----------------------------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_contact_takes_any_mobile(mobile):
+    assert validate_contact(f" {mobile} ") == mobile
+
+
+@pytest.mark.parametrize("raw, expected", [("0575-88157551", "0575-88157551"), ("Wang.Wu@Example.COM",
+                                                                                  "Wang.Wu@example.com")])
+def test_contact_takes_a_fixed_line_or_an_email(raw, expected):
+    assert validate_contact(raw) == expected
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Nd",)), max_size=40).filter(lambda s: "@" not in s))
+def test_contact_without_digits_or_address_is_refused(raw):
+    with pytest.raises(InvalidInput, match="联系方式"):
+        validate_contact(raw)
