@@ -11,7 +11,7 @@ from rules import InvalidInput
 from rules.admission import IN_LIBRARY
 from rules.eligibility import age_on, birth_date_for_age
 from rules.lifecycle import (ABSENCES_FOR_EXIT, EXIT_REASONS, activity_state, may_reapply, over_age_for_exit,
-                             warning_due)
+                             warning_day, warning_due)
 
 
 def _set_status(expert_id: int, old: str, new: str, action: str, reason: str, user=None) -> bool:
@@ -159,41 +159,56 @@ def run_activity_clock(today: date, now: datetime | None = None) -> dict[str, in
         select(Expert.id, Expert.status, User.last_login_at, Expert.admitted_on, Expert.created_at)
         .outerjoin(User, Expert.user_id == User.id).where(Expert.status.in_(IN_LIBRARY))).all()
     counts = {"dormant": 0, "exit": 0, "warned": 0}
+    due = []
     for expert_id, status, last_login, admitted_on, created_at in rows:
         reference = last_active_day(last_login, admitted_on, created_at)
         state = activity_state(reference, today)
         warning = warning_due(reference, today)
         if warning:
-            counts["warned"] += _warn(expert_id, warning, reference)
+            due.append((expert_id, warning, reference))
         if state == "dormant" and status == "admitted":
             counts["dormant"] += _set_status(expert_id, "admitted", "dormant", "dormant", "超过一年未登录，进入休眠")
         elif state == "exit":
             expert = db.session.get(Expert, expert_id)
             exit_expert(expert, "inactivity", now=now)
             counts["exit"] += 1
+    counts["warned"] = _warn(due)
     return counts
 
 
-def _warn(expert_id: int, warning: str, reference: date) -> int:
-    """30 days before dormancy or exit, once: the outbox row for that day is the record."""
-    from datetime import timedelta
-
+def _warn(due: list[tuple[int, str, date]]) -> int:
+    """30 days before dormancy or exit, once: the outbox row naming that day is the record. The accounts
+    and the warnings already sent are read in one query each (thousands fall due on a large library's day)."""
     from models import OutboxMessage
     from operations.notify import queue
-    from rules.lifecycle import anniversary
 
-    expert = db.session.get(Expert, expert_id)
-    if expert.user is None:
+    if not due:
         return 0
-    kind = f"{warning}_warning"
-    day = anniversary(reference, 1 if warning == "dormancy" else 2) + timedelta(days=1)
-    already = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.user_id == expert.user_id,
-                                                               OutboxMessage.kind == kind,
-                                                               OutboxMessage.body.contains(f"{day:%Y-%m-%d}")))
-    if already:
-        return 0
-    queue(kind, expert.user, day=f"{day:%Y-%m-%d}")
-    return 1
+    ids = [expert_id for expert_id, _w, _r in due]
+    users = {}
+    for chunk in range(0, len(ids), 5000):
+        users.update(db.session.execute(select(Expert.id, User).join(User, Expert.user_id == User.id)
+                                        .where(Expert.id.in_(ids[chunk:chunk + 5000]))).tuples().all())
+    user_ids = [u.id for u in users.values()]
+    sent: dict[tuple[int, str], list[str]] = {}
+    for chunk in range(0, len(user_ids), 5000):
+        for user_id, kind, body in db.session.execute(
+                select(OutboxMessage.user_id, OutboxMessage.kind, OutboxMessage.body)
+                .where(OutboxMessage.kind.in_(["dormancy_warning", "exit_warning"]),
+                       OutboxMessage.user_id.in_(user_ids[chunk:chunk + 5000]))):
+            sent.setdefault((user_id, kind), []).append(body)
+    warned = 0
+    with db.session.no_autoflush:
+        for expert_id, warning, reference in due:
+            user = users.get(expert_id)
+            if user is None:
+                continue
+            kind, day = f"{warning}_warning", f"{warning_day(reference, warning):%Y-%m-%d}"
+            if any(day in body for body in sent.get((user.id, kind), ())):
+                continue
+            queue(kind, user, day=day)
+            warned += 1
+    return warned
 
 
 def overage_non_priority(today: date) -> list[int]:

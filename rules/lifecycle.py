@@ -47,13 +47,18 @@ def activity_state(last_login: date, today: date) -> str:
     return "active"
 
 
+def warning_day(last_login: date, warning: str) -> date:
+    """The day dormancy ('dormancy', a year without login) or the automatic exit ('exit', two) begins."""
+    return anniversary(last_login, 2 if warning == "exit" else 1) + timedelta(days=1)
+
+
 def warning_due(last_login: date, today: date) -> str | None:
     """'dormancy' or 'exit' from 30 days before that state begins until it begins; else None.
 
     A whole window rather than one day: a daily job that did not run on the 30th day before (a holiday,
     a server down) still warns on its next run. The caller sends each warning once."""
-    for warning, years in (("exit", 2), ("dormancy", 1)):
-        begins = anniversary(last_login, years) + timedelta(days=1)
+    for warning in ("exit", "dormancy"):
+        begins = warning_day(last_login, warning)
         if begins - timedelta(days=WARNING_DAYS) <= today < begins:
             return warning
     return None
