@@ -112,7 +112,7 @@ _REASON_MESSAGES = {
 def _check_known(state: str, route: str, action: str | None = None) -> None:
     if route not in ROUTES:
         raise InvalidInput(f"未知的入库途径：{route}")
-    if state not in STATES:
+    if state not in STATUSES:  # the lifecycle's states are known too: no admission step leads from them
         raise InvalidInput(f"未知的状态：{state}")
     if action is not None and action not in ACTIONS:
         raise InvalidInput(f"未知的操作：{action}")
@@ -141,7 +141,7 @@ def next_state(state: str, action: str, role: str, *, route: str = "open",
         target = TRANSITIONS.get((route, state, action, actor))
         if target is not None:
             return target
-    state_label, action_label = STATES[state], ACTIONS[action]
+    state_label, action_label = STATUSES[state], ACTIONS[action]
     if bureau_is_department and role == "dept" and (route, state, action, "dept") in TRANSITIONS:
         raise InvalidInput(f"该申请由市科技局代行归口部门审核，您无权执行“{action_label}”")
     if not any(k[:3] == (route, state, action) for k in TRANSITIONS):

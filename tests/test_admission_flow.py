@@ -336,3 +336,14 @@ def test_an_expert_withdraws_an_application_before_the_unit_decides(demo_app):
     review(staff(demo_app, "unit"), expert_id, "endorse")
     b.post("/me/withdraw", {})  # too late: the unit has decided
     assert expert_where(demo_app, id=expert_id).status == "pending_dept"
+
+
+@pytest.mark.parametrize("role", ["bureau", "dept"])
+def test_the_review_page_of_an_exited_expert_opens_with_no_decision_to_take(demo_app, role):
+    """A crawl found the department's review page of an exited expert answering 500."""
+    with demo_app.app_context():
+        expert_id = make_expert("exited", org_name="绍兴越州纺织科技有限公司").id
+        db.session.commit()
+    page = staff(demo_app, role).get(f"/admin/expert/review/?id={expert_id}")
+    assert page.status_code == 200
+    assert "已出库" in page.get_data(as_text=True) and 'name="decision"' not in page.get_data(as_text=True)

@@ -276,3 +276,11 @@ def test_the_bureau_stands_in_for_a_unit_without_a_reviewer_only_when_told():
         next_state("pending_unit", "endorse", "bureau")
     # Standing in for the unit changes nothing for the other roles.
     assert allowed_actions("pending_unit", "dept", bureau_is_unit=True) == allowed_actions("pending_unit", "dept")
+
+
+@pytest.mark.parametrize("state", ["dormant", "exited"])
+@pytest.mark.parametrize("role", ROLES)
+def test_no_admission_step_leads_from_a_lifecycle_state_but_it_is_known(state, role):
+    assert allowed_actions(state, role) == []
+    with pytest.raises(InvalidInput, match="下不能执行"):
+        next_state(state, "endorse", role)
