@@ -28,6 +28,7 @@ from rules import InvalidInput
 from rules.conflicts import EXCLUSION_REASONS
 from rules.contact import validate_email, validate_mobile
 from rules.credit_code import validate_credit_code
+from rules.draw import ALGORITHM_NAMES
 from rules.draw_requests import (ACTIVITY_TYPES, ATTENDANCE, REGIONS, SPECIAL_STATES, STATES, allowed_actions,
                                  may_export, names_visible)
 from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
@@ -374,6 +375,7 @@ class DrawRecordView(RoleView):
             Expert.id.in_([i for ids in excluded.values() for i in ids] + record.ids("selected")
                           + record.ids("backup_ids"))))}
         return self.render("admin/draw_record.html", record=record, verdict=verdict, excluded=excluded,
+                           algorithm_names=ALGORITHM_NAMES,
                            counts=json.loads(record.exclusion_counts), names=names, reasons=EXCLUSION_REASONS,
                            conditions=json.loads(record.conditions), titles=TITLE_LEVELS, regions=REGIONS,
                            previous_conditions=json.loads(db.session.get(DrawRecord, record.parent_id).conditions)

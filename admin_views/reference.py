@@ -46,8 +46,9 @@ class ReferenceItemView(RoleView):
     roles = frozenset({"bureau"})
     create_roles = edit_roles = frozenset({"bureau"})
 
-    column_list = ["kind", "code", "name", "sort_order"]
-    column_labels = {"kind": "类别", "code": "代码", "name": "名称", "sort_order": "排序"}
+    # The code is the system's own key for an item (stored on records), not something a reader needs.
+    column_list = ["kind", "name", "sort_order"]
+    column_labels = {"kind": "类别", "code": "代码（系统内部使用）", "name": "名称", "sort_order": "排序"}
     column_choices = {"kind": choices(REFERENCE_KINDS)}
     column_filters = ["kind"]
     column_default_sort = [("kind", False), ("sort_order", False)]

@@ -158,6 +158,9 @@ def _draw_v1(pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> 
 
 
 REPLAYABLE = {ALGORITHM_VERSION: draw, _V1: _draw_v1}
+# How the record names each version to its readers.
+ALGORITHM_NAMES = {ALGORITHM_VERSION: "SHA-256 哈希排序、按单位名额等距抽取（第2版）",
+                   _V1: "SHA-256 哈希排序抽取（第1版）"}
 
 
 def replay(version: str, pool, need: int, backups: int, seed: str, max_per_org: int = 1) -> DrawResult:
