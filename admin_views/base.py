@@ -16,8 +16,10 @@ from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
 from flask_admin.model import typefmt
+from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
+from jinja2 import pass_context
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
@@ -114,6 +116,23 @@ def in_one_transaction(apply) -> tuple[bool, str | None]:
         return False, str(e)
 
 
+class _WhereAllowed(BaseListRowAction):
+    """A row's icon drawn only where the signed-in user may follow it: never a link that answers 403."""
+
+    PAGES = {ViewRowAction: "details_view", EditRowAction: "edit_view", DeleteRowAction: "delete_view"}
+
+    def __init__(self, action: BaseListRowAction, view: RoleView):
+        super().__init__(action.title)
+        self.action, self.view = action, view
+        self.page = self.PAGES.get(type(action)) or getattr(action, "endpoint", "").lstrip(".")
+
+    @pass_context
+    def render_ctx(self, context, row_id, row):
+        if self.view.may_open(self.page) and self.view.row_allows(self.page, row):
+            return self.action.render(context, row_id, row)
+        return ""
+
+
 class RoleView(RoleGate, ModelView):
     """A model view open only to the roles it names; each page and right is granted per role."""
 
@@ -148,6 +167,14 @@ class RoleView(RoleGate, ModelView):
                "delete_view": self.delete_roles, "details_view": self.details_roles, "export": self.export_roles}
         # Anything else Flask-Admin exposes (ajax_update behind inline editing, ajax_lookup) is never offered.
         return user_role() in self.page_roles.get(name, own.get(name, frozenset()))
+
+    def get_list_row_actions(self):
+        return [_WhereAllowed(action, self) for action in super().get_list_row_actions()]
+
+    def row_allows(self, page: str, row) -> bool:
+        """Whether this user may open `page` (an exposed method) for this row; views with per-row rights
+        (an editable status, say) answer here, so the list offers only what will open."""
+        return True
 
     def _refresh_cache(self):
         super()._refresh_cache()

@@ -136,6 +136,14 @@ class DrawRequestView(RoleView):
         }),
     ]
 
+    def row_allows(self, page, row):
+        if page == "edit_view":
+            try:
+                draw_requests.check_editable(row, current_user)
+            except InvalidInput:
+                return False
+        return True
+
     # Hooks
     def on_form_prefill(self, form, id):
         try:

@@ -262,6 +262,11 @@ class ExpertView(ExpertPages, RoleView):
                     getattr(form, name).data = MASKS[name](getattr(form._obj, name))
         return ok
 
+    def row_allows(self, page, row):
+        if page == "edit_view":  # in place before admission, by a recorded change after it
+            return may_edit_in_place(row.status, user_role()) or may_propose_change(row.status, user_role())
+        return True
+
     # Hooks
     def on_form_prefill(self, form, id):
         expert = self.get_one(id)
