@@ -116,6 +116,14 @@ def in_one_transaction(apply) -> tuple[bool, str | None]:
         return False, str(e)
 
 
+def blank_in_words(form):
+    """An optional choice's empty entry reads （不选）, not WTForms' fallback to its value "__None"."""
+    for field in form:
+        if getattr(field, "allow_blank", False) and not getattr(field, "blank_text", None):
+            field.blank_text = "（不选）"
+    return form
+
+
 class _WhereAllowed(BaseListRowAction):
     """A row's icon drawn only where the signed-in user may follow it: never a link that answers 403."""
 
@@ -215,8 +223,11 @@ class RoleView(RoleGate, ModelView):
         return row
 
     # Hooks: every change is audited in the same transaction as the change itself.
+    def create_form(self, obj=None):
+        return blank_in_words(super().create_form(obj))
+
     def edit_form(self, obj=None):
-        form = super().edit_form(obj)
+        form = blank_in_words(super().edit_form(obj))
         form._obj = obj  # lets uniqueness validators skip the record being edited
         return form
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Optional
 
-from admin_views.base import RoleView, choices, user_role
+from admin_views.base import RoleView, blank_in_words, choices, user_role
 from admin_views.expert_pages import ExpertPages
 from forms.expert import expert_fields
 from forms.fields import text_length
@@ -246,7 +246,7 @@ class ExpertView(ExpertPages, RoleView):
         form_class = type("ExpertChangeForm", (self._edit_form_class,), {"change_reason": TextAreaField(
             "变更理由", [InputRequired("请填写变更理由"), text_length()],
             description="如：单位来函更正、职称晋升、工作调动等；将与原值、新值一并记录")})
-        form = form_class(get_form_data(), obj=expert)
+        form = blank_in_words(form_class(get_form_data(), obj=expert))
         form._obj = expert
         return self._mask_numbers(form, expert)
 
