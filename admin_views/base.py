@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterNotEqual
 from flask_admin.model import typefmt
 from flask_admin.model.template import BaseListRowAction, DeleteRowAction, EditRowAction, ViewRowAction
 from flask_babel import format_date, format_datetime
@@ -122,6 +122,27 @@ def blank_in_words(form):
         if getattr(field, "allow_blank", False) and not getattr(field, "blank_text", None):
             field.blank_text = "（不选）"
     return form
+
+
+class AwaitingMe(BaseSQLAFilter):
+    """待我处理: the rows waiting for this user's decision (a clause of operations/scope.py)."""
+
+    def __init__(self, column, clause):
+        super().__init__(column, "待我处理", options=[("1", "是")])
+        self.clause = clause
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.clause(current_user))
+
+    def operation(self):
+        return "为"
+
+
+def awaiting_url(endpoint: str) -> str:
+    """The list of `endpoint` showing only what waits for this user."""
+    view = next(v for v in current_app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == endpoint)
+    key = next(k for k, (_i, flt) in view._filter_args.items() if type(flt) is AwaitingMe)
+    return url_for(f"{endpoint}.index_view", **{f"flt0_{key}": "1"})
 
 
 class _WhereAllowed(BaseListRowAction):
@@ -279,6 +300,6 @@ class HomeView(RoleGate, AdminIndexView):
 
     @expose("/")
     def index(self):
-        from admin_views.home import cards_for
+        from admin_views.home import cards_for, todo_for
 
-        return self.render("admin/home.html", cards=cards_for(current_user))
+        return self.render("admin/home.html", todo=todo_for(current_user), cards=cards_for(current_user))

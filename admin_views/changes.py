@@ -6,12 +6,13 @@ from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 
-from admin_views.base import RoleView, apply_form, choices
+from admin_views.base import AwaitingMe, RoleView, apply_form, choices
 from forms.review import DecisionForm
+from models import ChangeRequest
 from operations.admission import stand_ins
 from operations.changes import choices_for, decide
 from operations.profile import change_rows
-from operations.scope import change_scope
+from operations.scope import awaiting_change, change_scope
 from rules.changes import CHANGE_ACTIONS, CHANGE_STATES, PROPOSERS
 
 REVIEWERS = frozenset({"bureau", "unit", "dept"})
@@ -34,7 +35,7 @@ class ChangeRequestView(RoleView):
     column_details_list = ["expert", "organization", "proposed_by", "proposal_reason", "status", "reason",
                            "created_at", "decided_at"]
     column_choices = {"status": choices(CHANGE_STATES)}
-    column_filters = ["status"]
+    column_filters = ["status", AwaitingMe(ChangeRequest.id, awaiting_change)]
     column_default_sort = ("created_at", True)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".review_view", title="审核")]
 

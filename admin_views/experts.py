@@ -11,12 +11,12 @@ from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Optional
 
-from admin_views.base import RoleView, blank_in_words, choices, user_role
+from admin_views.base import AwaitingMe, RoleView, blank_in_words, choices, user_role
 from admin_views.expert_pages import ExpertPages
 from forms.expert import expert_fields
 from forms.fields import text_length
@@ -25,7 +25,7 @@ from models import Discipline, Expert, ExpertAvoidance, Organization, ReferenceI
 from models.base import parse_ids
 from operations import admission, audit
 from operations.experts import eligibility_of
-from operations.scope import expert_scope, organization_scope
+from operations.scope import awaiting_review, expert_scope, organization_scope
 from rules.admission import ROUTES, STATUSES, may_edit_in_place, may_ever, may_propose_change
 from rules.credit_code import validate_credit_code
 from rules.eligibility import EXPERT_TYPES, TITLE_LEVELS
@@ -45,18 +45,21 @@ def _college_check(form, field):
 
 
 class DisciplineCodeFilter(BaseSQLAFilter):
-    """主学科代码 starting with what is typed: a first-level code takes in all its sub-disciplines.
+    """主学科 by what is typed: a code prefix (a first-level code takes in all its sub-disciplines) or a
+    part of the name (纺织 finds 纺织科学技术 and its sub-disciplines by name).
 
     A sub-query on the small discipline table rather than Flask-Admin's outer join, so the
     database can start from the discipline index instead of scanning every expert.
     """
 
     def apply(self, query, value, alias=None):
-        wanted = select(Discipline.id).where(Discipline.code.startswith(value.strip(), autoescape=True))
+        typed = value.strip()
+        wanted = select(Discipline.id).where(or_(Discipline.code.startswith(typed, autoescape=True),
+                                                 Discipline.name.contains(typed, autoescape=True)))
         return query.filter(Expert.primary_discipline_id.in_(wanted))
 
     def operation(self):
-        return "开头为"
+        return "代码开头为或名称包含"
 
 
 def _secret(field: str):
@@ -103,7 +106,8 @@ class ExpertView(ExpertPages, RoleView):
                       "id_type": choices(ID_TYPES), "sex": choices(SEXES)}
     column_searchable_list = ["name"]
     column_filters = ["status", "title_level", "expert_type", "organization.name",
-                      DisciplineCodeFilter(Expert.primary_discipline_id, "主学科代码"), "admission_route"]
+                      DisciplineCodeFilter(Expert.primary_discipline_id, "主学科"), "admission_route",
+                      AwaitingMe(Expert.id, awaiting_review)]
     column_default_sort = ("updated_at", True)
     column_select_related_list = [Expert.organization, Expert.primary_discipline]
     column_formatters = {

@@ -1,4 +1,5 @@
-"""What each role's home page counts; each card opens the list of exactly the rows it counts."""
+"""Each role's home page: what waits for this user (待办事项), then the figures of their scope; every count
+opens the list of exactly the rows it counts."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,9 +8,10 @@ from flask import current_app, url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
 from sqlalchemy import func, select
 
-from models import ChangeRequest, ExitRequest, Expert, Objection, db
+from admin_views.base import awaiting_url
+from models import ChangeRequest, DrawRequest, ExitRequest, Expert, Objection, OutboxMessage, db
 from operations.lifecycle import absent_twice, overage_non_priority
-from operations.scope import change_scope, expert_scope
+from operations.scope import awaiting_change, awaiting_review, change_scope, expert_scope, request_scope
 from rules.admission import STATUSES as EXPERT_STATUSES
 from rules.changes import CHANGE_OPEN
 
@@ -40,13 +42,41 @@ def cards_for(user) -> list[tuple[str, int, str | None]]:
             change_scope(user), ChangeRequest.status.in_(CHANGE_OPEN)))
         cards.append(("信息变更（审核中）", changes, url_for("change.index_view")))
     cards.append(("已入库专家", counts.get("admitted", 0), list_url("expert", "status", "admitted")))
-    if user.role == "bureau":
-        cards.append(("超过65周岁的非优先专家（待出库处理）", len(overage_non_priority(date.today())),
-                      url_for("exitflags.index") + "#over-age"))
-        cards.append(("接受邀请后无故缺席2次（待出库处理）", len(absent_twice()), url_for("exitflags.index") + "#absent"))
-        objections = db.session.scalar(select(func.count(Objection.id)).where(Objection.status == "open"))
-        cards.append(("公示异议（待处理）", objections, list_url("objection", "status", "open")))
-        pending = db.session.scalar(select(func.count(ExitRequest.id)).where(ExitRequest.status == "pending"))
-        cards.append(("专家申请出库（待处理）", pending, list_url("exitrequest", "status", "pending")))
     cards.append(("管理范围内专家总数", sum(counts.values()), url_for("expert.index_view")))
     return cards
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count(model.id)).where(*where)) or 0
+
+
+def todo_for(user) -> list[tuple[str, int, str]]:
+    """(what, how many, link) for each kind of work that waits for this user's decision or step."""
+    todo = []
+    if user.role in ("unit", "dept", "bureau"):
+        todo.append(("待我审核的入库申请", _count(Expert, awaiting_review(user)), awaiting_url("expert")))
+        todo.append(("待我审核的信息变更", _count(ChangeRequest, awaiting_change(user)), awaiting_url("change")))
+    if user.role == "bureau":
+        todo += [
+            ("待审批的抽取申请", _count(DrawRequest, DrawRequest.status == "submitted"),
+             list_url("drawrequest", "status", "submitted")),
+            ("已批准待抽取的申请", _count(DrawRequest, DrawRequest.status == "approved"),
+             list_url("drawrequest", "status", "approved")),
+            ("待电话通知的专家（无邮箱、未开通短信）", _count(OutboxMessage, OutboxMessage.status == "phone_pending"),
+             list_url("outbox", "status", "phone_pending")),
+            ("待处理的公示异议", _count(Objection, Objection.status == "open"), list_url("objection", "status", "open")),
+            ("待处理的出库申请", _count(ExitRequest, ExitRequest.status == "pending"),
+             list_url("exitrequest", "status", "pending")),
+            ("超过65周岁的非优先专家（待出库处理）", len(overage_non_priority(date.today())),
+             url_for("exitflags.index") + "#over-age"),
+            ("接受邀请后无故缺席2次（待出库处理）", len(absent_twice()), url_for("exitflags.index") + "#absent"),
+        ]
+    if user.role == "usage":
+        todo += [
+            ("尚未提交的抽取申请（草稿）", _count(DrawRequest, request_scope(user), DrawRequest.status == "draft"),
+             list_url("drawrequest", "status", "draft")),
+            ("已公布名单、活动后待记录出席的申请", _count(DrawRequest, request_scope(user),
+                                            DrawRequest.status == "released"),
+             list_url("drawrequest", "status", "released")),
+        ]
+    return todo

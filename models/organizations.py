@@ -1,7 +1,8 @@
 """Work units, their colleges/departments, and the managing departments above them."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, in_list
@@ -61,10 +62,15 @@ class Organization(db.Model):
     def region_label(self) -> str:
         return "绍兴市内" if self.in_shaoxing else "绍兴市外"
 
-    @property
+    @hybrid_property
     def bureau_is_department(self) -> bool:
-        """The bureau reviews in place of a department (notice §2.1.3)."""
+        """The bureau reviews in place of a department (notice §2.1.3); also a clause for queries."""
         return self.department_id is None or not self.in_shaoxing
+
+    @bureau_is_department.inplace.expression
+    @classmethod
+    def _bureau_is_department(cls):
+        return or_(cls.department_id.is_(None), cls.in_shaoxing.is_(False))
 
 
 class College(db.Model):

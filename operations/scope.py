@@ -5,9 +5,9 @@ on a row can never disagree about who may reach it.
 """
 from __future__ import annotations
 
-from sqlalchemy import false, select, true
+from sqlalchemy import and_, exists, false, not_, or_, select, true
 
-from models import ChangeRequest, DrawRequest, Expert, Organization, db
+from models import ChangeRequest, DrawRequest, Expert, Organization, User, db
 
 # Leadership and the supervisor read the library's lists (masked), never a record's own files or actions.
 LIST_READERS = {"leader", "supervisor"}
@@ -62,6 +62,42 @@ def request_scope(user):
     if role == "usage":
         return DrawRequest.organization_id == user.organization_id
     return false()
+
+
+def _bureau_stands_in(step: str, column):
+    """`column` (an organization's id) names a unit whose chain lacks the reviewer of `step` ('unit' or
+    'dept'), so that the bureau acts in its place: operations.admission.stand_ins as one SQL clause."""
+    if step == "unit":
+        return or_(column.is_(None), not_(exists().where(
+            User.role == "unit", User.active.is_(True), User.organization_id == column)))
+    lacking = select(Organization.id).where(or_(Organization.bureau_is_department, not_(exists().where(
+        User.role == "dept", User.active.is_(True), User.department_id == Organization.department_id))))
+    return or_(column.is_(None), column.in_(lacking))
+
+
+def _awaiting(user, status, column):
+    """Rows at a review step this user decides: their own step, and the steps the bureau stands in for."""
+    role = getattr(user, "role", None)
+    if role == "unit":
+        return and_(status == "pending_unit", _under_reviewer(user, column))
+    if role == "dept":
+        return and_(status == "pending_dept", _under_reviewer(user, column),
+                    not_(column.in_(select(Organization.id).where(Organization.bureau_is_department))))
+    if role == "bureau":
+        return or_(status == "pending_bureau",
+                   and_(status == "pending_unit", _bureau_stands_in("unit", column)),
+                   and_(status == "pending_dept", _bureau_stands_in("dept", column)))
+    return false()
+
+
+def awaiting_review(user):
+    """Applications waiting for this user's decision (the home page's to-do, the lists' 待我处理)."""
+    return _awaiting(user, Expert.status, Expert.organization_id)
+
+
+def awaiting_change(user):
+    """Change requests waiting for this user's decision."""
+    return _awaiting(user, ChangeRequest.status, ChangeRequest.organization_id)
 
 
 def within(scope, user, row) -> bool:
