@@ -22,6 +22,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
+from admin_views.forms import RelationCheckingConverter
 from models import STAFF_ROLES, db
 from models.base import MAX_ID, parse_id
 from operations import audit
@@ -125,6 +126,9 @@ class RoleView(RoleGate, ModelView):
     export_roles: frozenset[str] = frozenset()
     # Row scoping: a function of the user giving a WHERE clause (operations/scope.py), or None.
     row_scope = None
+
+    # Form: a relation takes only a row its query offers (admin_views/forms.py).
+    model_form_converter = RelationCheckingConverter
 
     # View
     can_set_page_size = True

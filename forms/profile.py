@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, ValidationError
+from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
 from forms.expert import expert_fields
+from forms.fields import MultipleChoiceField
 from forms.validators import RuleCheck
 from models import College, Discipline, Organization, ReferenceItem, db
 from models.base import get_by_id
@@ -42,7 +43,7 @@ class ProfileForm(_RecordFields):
     new_org_in_shaoxing = BooleanField("新单位位于绍兴市内", default=True)
     college = SelectField(LABELS["college"], coerce=str, validators=[Optional()], description="高校专家填写")
     primary_discipline = SelectField(LABELS["primary_discipline"], coerce=str, validators=[Optional()])
-    secondary_disciplines = SelectMultipleField(LABELS["secondary_disciplines"], coerce=str, validators=[Optional()],
+    secondary_disciplines = MultipleChoiceField(LABELS["secondary_disciplines"], coerce=str, validators=[Optional()],
                                                 description="可多选")
 
     def load_choices(self) -> None:
