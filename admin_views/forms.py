@@ -1,5 +1,8 @@
-"""What every back-office model form is built from (RoleView sets these): the fields for a relation.
+"""What every back-office model form is built from (RoleView sets these): the base form and the fields for
+a relation.
 
+- AdminForm: Flask-Admin's BaseForm with the check every form of the app makes (forms/base.py): no
+  control characters in typed text. Inline forms (an expert's avoidances, a request's members) get it too.
 - RelationField / RelationListField: Flask-Admin's QuerySelectField turns a posted id it cannot find in
   its query (a unit outside the reviewer's scope, a made-up id) into "nothing chosen" and, where the
   relation may be blank, saves that without a word; InputRequired passes on the blank choice "__None"
@@ -8,11 +11,18 @@
 from __future__ import annotations
 
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.contrib.sqla.form import AdminModelConverter, InlineModelConverter
+from flask_admin.form import BaseForm
 from wtforms import ValidationError
 from wtforms.validators import DataRequired, InputRequired, StopValidation
 
+from forms.base import TextCheck
+
 BLANK = ("", "__None")  # what a select posts for its empty choice
+
+
+class AdminForm(TextCheck, BaseForm):
+    """Flask-Admin's form, whose text fields refuse control characters."""
 
 
 def _not_offered(field) -> str:
@@ -75,3 +85,12 @@ class RelationCheckingConverter(AdminModelConverter):
             field.field_class = checked  # an unbound field: bound (created) later with the same arguments
         return field
 
+
+class InlineConverter(InlineModelConverter):
+    """Inline forms built on the view's base form (Flask-Admin's default is its plain BaseForm)."""
+
+    def get_info(self, p):
+        info = super().get_info(p)
+        if getattr(info, "form_base_class", None) is None:
+            info.form_base_class = self.view.form_base_class
+        return info

@@ -1,11 +1,11 @@
 """The expert's own profile form (the 专家信息表), in the sections of attachment 1."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
+from forms.base import AppForm
 from forms.expert import expert_fields
 from forms.fields import MultipleChoiceField
 from forms.validators import RuleCheck
@@ -28,7 +28,7 @@ SECTIONS = [
 
 # Every field is optional in a draft: submitting checks completeness (rules/completeness.py).
 # Whether a record has a bad credit record is the bureau's finding, not the expert's to fill in.
-_RecordFields = type("_RecordFields", (FlaskForm,), expert_fields(leave_out={"bad_record"}))
+_RecordFields = type("_RecordFields", (AppForm,), expert_fields(leave_out={"bad_record"}))
 
 
 class ProfileForm(_RecordFields):
