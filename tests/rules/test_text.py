@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from rules import InvalidInput
-from rules.text import ascii_fallback, check_no_control_characters, control_characters, download_name
+from rules.text import (ascii_fallback, check_no_control_characters, control_characters, download_name,
+                        replace_extension)
+from rules.uploads import served_name
 
 
 @pytest.mark.parametrize("text", ["张三\r\n", "a\tb", "x\x00", "\x1b[31m", "\x7f", "a\x85b", "行\u2028分"])
@@ -52,3 +54,15 @@ def test_a_long_download_name_is_cut_before_its_extension():
 ])
 def test_the_ascii_fallback_is_a_plain_token(name, expected):
     assert ascii_fallback(name) == expected
+
+
+@pytest.mark.parametrize("name, content_type, expected", [
+    ("evil.html", "application/pdf", "evil.pdf"),
+    ("照片.PDF", "image/png", "照片.png"),
+    ("scan", "image/jpeg", "scan.jpg"),
+    ("a.b.svg", "application/pdf", "a.b.pdf"),
+    (".htaccess", "application/pdf", ".htaccess.pdf"),
+])
+def test_an_upload_is_served_with_the_extension_of_its_detected_type(name, content_type, expected):
+    assert served_name(name, content_type) == expected
+    assert replace_extension(name, ".x").endswith(".x")
