@@ -183,7 +183,10 @@ def admin_expert_form(app, expert_id: int, **changes) -> dict:
             "research_keywords": e.research_keywords or "", "title_name": e.title_name or "",
             "title_issued_on": e.title_issued_on.isoformat() if e.title_issued_on else "",
         }
-        if e.basic_condition_declared:
-            data["basic_condition_declared"] = "y"
+        data["secondary_disciplines"] = [str(d.id) for d in e.secondary_disciplines]
+        data["priority_categories"] = sorted(e.priority_codes)
+        for flag in ("basic_condition_declared", "equivalent_level", "provincial_library", "bad_record"):
+            if getattr(e, flag):
+                data[flag] = "y"  # a ticked box; an unticked one is not posted
     data.update(changes)
     return data
