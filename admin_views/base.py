@@ -24,6 +24,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
+from admin_views.forms import AdminForm, InlineConverter, RelationCheckingConverter
 from models import STAFF_ROLES, db
 from models.base import MAX_ID, parse_id
 from operations import audit
@@ -173,6 +174,12 @@ class RoleView(RoleGate, ModelView):
     export_roles: frozenset[str] = frozenset()
     # Row scoping: a function of the user giving a WHERE clause (operations/scope.py), or None.
     row_scope = None
+
+    # Form: every model form (inline ones too) refuses control characters in its text, and a relation
+    # takes only a row its query offers (admin_views/forms.py).
+    form_base_class = AdminForm
+    model_form_converter = RelationCheckingConverter
+    inline_model_form_converter = InlineConverter
 
     # View
     can_set_page_size = True

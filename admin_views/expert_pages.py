@@ -78,6 +78,9 @@ class ExpertPages:
         if request.method == "GET":
             audit.record("view_expert", expert, page="change")
             db.session.commit()
+        return self.change_page(expert, form)
+
+    def change_page(self, expert, form):
         return self.render("admin/expert_change.html", model=expert, form=form,
                            form_opts=FormOpts(widget_args=self.form_widget_args, form_rules=self.change_rules()),
                            return_url=url_for(".review_view", id=expert.id))

@@ -6,6 +6,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.helpers import get_form_data
+from flask_admin.form import FormOpts
 from flask_admin.form import rules as form_layout
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
@@ -36,6 +37,7 @@ from rules.record import LABELS, SEXES
 REVIEWERS = frozenset({"bureau", "unit", "dept"})
 BUREAU = frozenset({"bureau"})
 MASKS = {"id_number": mask_id_number, "mobile": mask_mobile, "bank_account": mask_bank_account}
+FORM_PAGES = frozenset({"edit", "change"})  # the forms that carry the personal numbers
 
 
 
@@ -131,6 +133,7 @@ class ExpertView(ExpertPages, RoleView):
     ]
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".review_view", title="审核")]
     list_template = "admin/expert_list.html"
+    edit_template = "admin/expert_edit.html"
 
     # Form: the record's own fields come from forms/expert.py (these the panel may not leave empty,
     # where an expert's own draft may); Flask-Admin adds the relations. Status fields are never
@@ -214,32 +217,73 @@ class ExpertView(ExpertPages, RoleView):
 
     @expose("/reveal/", methods=("POST",))
     def reveal_view(self):
-        """Show one personal number in full, for a role allowed to see it; the reveal is audited."""
-        field = request.args.get("field", "")
-        if field not in MASKS or not may_see(user_role(), field):
+        """Show one personal number in full, for a role allowed to see it; the reveal is audited.
+
+        From the details page (`page` absent) the details come back with the number; from the edit or
+        change form (`page=edit|change`, the form's own 显示完整号码 button posting what was typed) the same
+        form comes back as typed, with that number in full."""
+        field, page = request.args.get("field", ""), request.args.get("page", "details")
+        if field not in MASKS or not may_see(user_role(), field) or page not in FORM_PAGES | {"details"}:
             abort(403)
         expert = self.get_one(request.args.get("id"))
-        audit.record("reveal", expert, field=field)
+        if page == "edit" and not may_edit_in_place(expert.status, user_role()) or \
+                page == "change" and not may_propose_change(expert.status, user_role()):
+            abort(403)
+        audit.record("reveal", expert, field=field, **({"page": page} if page in FORM_PAGES else {}))
         db.session.commit()
         g.revealed = {field}
+        if page == "edit":
+            form = self.edit_form(expert)
+            return self.render(self.edit_template, model=expert, form=form, return_url=url_for(".index_view"),
+                               form_opts=FormOpts(widget_args=self.form_widget_args,
+                                                  form_rules=form_layout.RuleSet(self, self.form_rules)))
+        if page == "change":
+            return self.change_page(expert, self.change_form(expert))
         return super().details_view()
 
-    # The edit form never carries a number the role may not see: it shows the mask, read-only,
-    # and the stored value is put back before validation and saving.
-    def _hidden_numbers(self) -> list[str]:
-        return [f for f in ("id_number", "bank_account") if not may_see(user_role(), f)]
-
+    # Form: the personal numbers are sealed here as on the details page. Each shows masked; a role that may
+    # see it in full gets the audited 显示完整号码 (reveal_view), one that may not gets a read-only mask. The
+    # mask (or nothing) posted back keeps the stored number; a number typed in its place replaces it.
     def edit_form(self, obj=None):
-        return self._mask_numbers(super().edit_form(obj), obj)
+        return self._seal_numbers(super().edit_form(obj), obj, "edit")
 
-    def _mask_numbers(self, form, obj):
-        for name in self._hidden_numbers():
+    def _seal_numbers(self, form, obj, page: str):
+        form._kept = set()
+        if obj is None:
+            return form
+        revealed, role = g.get("revealed", set()), user_role()
+        for name, mask in MASKS.items():
             field = getattr(form, name, None)
-            if field is not None:
-                field.data = MASKS[name](getattr(obj, name))
+            if field is None:
+                continue
+            stored = getattr(obj, name) or ""
+            typed = field.raw_data[0].strip() if field.raw_data else None
+            if not may_see(role, name):
                 field.render_kw = {"readonly": True}
                 field.description = "仅市科技局可查看和修改"
+            elif typed not in (None, "", mask(stored), stored):
+                continue  # a new number, typed: checked and saved as typed
+            elif stored and name not in revealed:
+                field.description = Markup(
+                    '<button type="submit" class="btn btn-link btn-sm p-0 align-baseline" formaction="{}" '
+                    'formnovalidate>显示完整号码</button>（保留星号即不修改；修改请删除后输入新号码）').format(
+                    url_for(".reveal_view", id=obj.id, field=name, page=page))
+            form._kept.add(name)
+            field.data = stored if name in revealed else mask(stored)
         return form
+
+    def validate_form(self, form):
+        kept = getattr(form, "_kept", ())
+        for name in kept:  # the stored number, never the mask, is what is checked and saved
+            field = getattr(form, name)
+            field.data = getattr(form._obj, name)
+            field.raw_data = [field.data or ""]  # as if posted: InputRequired reads what was posted
+        ok = super().validate_form(form)
+        if not ok:  # the form is shown again: sealed once more
+            for name in kept:
+                if name not in g.get("revealed", ()):
+                    getattr(form, name).data = MASKS[name](getattr(form._obj, name))
+        return ok
 
     def change_rules(self):
         """The form's sections without the declared avoidances, which a change request does not carry."""
@@ -252,19 +296,7 @@ class ExpertView(ExpertPages, RoleView):
             description="如：单位来函更正、职称晋升、工作调动等；将与原值、新值一并记录")})
         form = blank_in_words(form_class(get_form_data(), obj=expert))
         form._obj = expert
-        return self._mask_numbers(form, expert)
-
-    def validate_form(self, form):
-        hidden = self._hidden_numbers() if getattr(form, "_obj", None) is not None else []
-        for name in hidden:
-            if hasattr(form, name):
-                getattr(form, name).data = getattr(form._obj, name)
-        ok = super().validate_form(form)
-        if not ok:  # the form is shown again: masked once more
-            for name in hidden:
-                if hasattr(form, name):
-                    getattr(form, name).data = MASKS[name](getattr(form._obj, name))
-        return ok
+        return self._seal_numbers(form, expert, "change")
 
     def row_allows(self, page, row):
         if page == "edit_view":  # in place before admission, by a recorded change after it

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from forms.base import AppForm
 from forms.validators import RuleCheck
 from models import User, db
 from rules import InvalidInput
@@ -41,7 +41,7 @@ def password_check(form, field):
         raise ValidationError(str(e)) from None
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AppForm):
     """An expert's account: by the expert at /register, or by the bureau inviting them (邀请入库)."""
 
     username = StringField("用户名", [InputRequired("请填写用户名"), username_check])

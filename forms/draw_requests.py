@@ -2,12 +2,12 @@
 on its page (each POSTs to its own address; the operations refuse what the rules do not allow)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
                      ValidationError)
 from wtforms.validators import InputRequired, Optional
 
+from forms.base import AppForm
 from forms.fields import ParsedField, text_length
 from forms.validators import IntRange
 from models import Discipline, db
@@ -38,11 +38,11 @@ def age_check(form, field):
 
 
 # The steps on the request's page.
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """A step that needs nothing but the click (submit, release)."""
 
 
-class DecideForm(FlaskForm):
+class DecideForm(AppForm):
     """The bureau approves or rejects a filed request; a rejection says why."""
 
     decision = RadioField("审批", choices=[("approve", "批准"), ("reject", "不予批准")],
@@ -54,7 +54,7 @@ class DecideForm(FlaskForm):
             raise ValidationError("请填写不予批准的理由")
 
 
-class ConditionsForm(FlaskForm):
+class ConditionsForm(AppForm):
     """Revised conditions for a supplementary draw (§12 可重新设定条件), and why."""
 
     discipline_codes = StringField("学科代码（逗号分隔）", [InputRequired("请填写至少一个学科代码"), codes_check])
@@ -75,24 +75,24 @@ class SupplementForm(ConditionsForm):
     pool_reason = StringField("候选库不足时的抽取理由", [text_length()])
 
 
-class DrawForm(FlaskForm):
+class DrawForm(AppForm):
     """The first draw: from a small pool, the reason for drawing from it anyway (refused without)."""
 
     pool_reason = StringField("候选库不足时的抽取理由", [text_length()])
 
 
-class SpecialForm(FlaskForm):
+class SpecialForm(AppForm):
     special_id = HiddenField()
     decision = RadioField("意见", choices=[("approve", "同意"), ("reject", "不同意")],
                           validators=[InputRequired("请选择同意或不同意")])
 
 
-class SpotCheckForm(FlaskForm):
+class SpotCheckForm(AppForm):
     invitation_id = HiddenField()
     note = StringField("抽查评价", [InputRequired("请填写抽查评价"), text_length()])
 
 
-class PhoneAnswerForm(FlaskForm):
+class PhoneAnswerForm(AppForm):
     """An answer the bureau took by telephone: what, when, and what was said."""
 
     invitation_id = HiddenField()
@@ -102,7 +102,15 @@ class PhoneAnswerForm(FlaskForm):
     note = StringField("通话内容", [InputRequired("请记录通话内容（专家的答复原话或要点）"), text_length()])
 
 
-class AttendanceForm(FlaskForm):
+class InvitationAnswerForm(AppForm):
+    """An expert's answer to an invitation, on /me/ or from the e-mailed link (operations/invitations.py
+    refuses an answer it does not know, or a recusal without its reason)."""
+
+    answer = StringField("答复")
+    reason = StringField("原因或回避理由", [text_length()])
+
+
+class AttendanceForm(AppForm):
     """出席情况, rating, comments and fee for one engaged expert, each message beside its field."""
 
     invitation_id = HiddenField()

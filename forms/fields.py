@@ -13,7 +13,16 @@ def text_length() -> Length:
     return Length(max=TEXT_MAX, message=f"不超过{TEXT_MAX}字")
 
 
-class CodeListField(SelectMultipleField):
+class MultipleChoiceField(SelectMultipleField):
+    """Several choices, each one of those offered; WTForms' own message for anything else has no Chinese."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.invalid_choice_message is None:
+            self.invalid_choice_message = f"请从列表中选择{self.label.text}（所选项不存在）"
+
+
+class CodeListField(MultipleChoiceField):
     """Several codes kept in one comma-separated string column."""
 
     def process_data(self, value):

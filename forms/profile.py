@@ -1,12 +1,13 @@
 """The expert's own profile form (the 专家信息表), in the sections of attachment 1."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, ValidationError
+from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
+from forms.base import AppForm
 from forms.expert import expert_fields
+from forms.fields import MultipleChoiceField
 from forms.validators import RuleCheck
 from models import College, Discipline, Organization, ReferenceItem, db
 from models.base import get_by_id
@@ -27,7 +28,7 @@ SECTIONS = [
 
 # Every field is optional in a draft: submitting checks completeness (rules/completeness.py).
 # Whether a record has a bad credit record is the bureau's finding, not the expert's to fill in.
-_RecordFields = type("_RecordFields", (FlaskForm,), expert_fields(leave_out={"bad_record"}))
+_RecordFields = type("_RecordFields", (AppForm,), expert_fields(leave_out={"bad_record"}))
 
 
 class ProfileForm(_RecordFields):
@@ -42,7 +43,7 @@ class ProfileForm(_RecordFields):
     new_org_in_shaoxing = BooleanField("新单位位于绍兴市内", default=True)
     college = SelectField(LABELS["college"], coerce=str, validators=[Optional()], description="高校专家填写")
     primary_discipline = SelectField(LABELS["primary_discipline"], coerce=str, validators=[Optional()])
-    secondary_disciplines = SelectMultipleField(LABELS["secondary_disciplines"], coerce=str, validators=[Optional()],
+    secondary_disciplines = MultipleChoiceField(LABELS["secondary_disciplines"], coerce=str, validators=[Optional()],
                                                 description="可多选")
 
     def load_choices(self) -> None:

@@ -1,15 +1,15 @@
 """The reviewers' forms: a decision with its reason, and an exit with its evidence."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField, ValidationError
 from wtforms.validators import InputRequired
 
+from forms.base import AppForm
 from forms.fields import text_length
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     """One decision of those the rules leave this reviewer (choices set per request), and why."""
 
     decision = RadioField("审核意见", choices=[], validate_choice=False)
@@ -25,14 +25,14 @@ class DecisionForm(FlaskForm):
             raise ValidationError("请选择一项您可以执行的操作")
 
 
-class FlagDecisionForm(FlaskForm):
+class FlagDecisionForm(AppForm):
     """The experts ticked on a list of exit flags, and the bureau's note on them."""
 
     expert_ids = SelectMultipleField("专家", choices=[], validate_choice=False)
     note = TextAreaField("处理意见", [InputRequired("请填写处理意见"), text_length()])
 
 
-class ExitForm(FlaskForm):
+class ExitForm(AppForm):
     """出库: a reason of rules §8, the facts it rests on, and an optional proof (operations/lifecycle.py
     refuses a missing reason or evidence)."""
 

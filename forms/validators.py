@@ -5,13 +5,14 @@ from datetime import date
 from typing import Callable
 
 from sqlalchemy import select
-from wtforms import ValidationError
+from wtforms import PasswordField, StringField, TextAreaField, ValidationError
 from wtforms.validators import NumberRange
 
 from models import Expert, db
 from models.encrypted import lookup_hash
 from rules import InvalidInput
 from rules.idcard import check_birth_month, validate_id_number
+from rules.text import check_no_control_characters
 
 
 class RuleCheck:
@@ -73,3 +74,23 @@ def id_number_check(form, field):
     if db.session.scalar(clash) is not None:
         raise ValidationError("该证件号码已登记在库，请勿重复录入；如您曾经申请，请用原账号登录后重新申请"
                               "（忘记用户名或密码请联系市科技局）")
+
+
+def checks_text(field) -> bool:
+    """Whether `field` takes typed text that no_control_characters checks: every text box, text area and
+    hidden field, not a password (never shown or sent anywhere; a login must not say which character of
+    it is wrong)."""
+    return isinstance(field, StringField) and not isinstance(field, PasswordField)
+
+
+def no_control_characters(form, field):
+    """What was typed holds no control character (rules/text.py): none in one line, none but tabs and
+    line breaks in a text area. Reads what was posted, so a field whose value is parsed (a fee) or that
+    Optional() let through as blank ("\r\n") is checked too."""
+    multiline = isinstance(field, TextAreaField)
+    for value in field.raw_data or ():
+        if isinstance(value, str):
+            try:
+                check_no_control_characters(value, multiline=multiline)
+            except InvalidInput as e:
+                raise ValidationError(str(e)) from None

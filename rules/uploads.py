@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rules import InvalidInput
+from rules.text import control_characters, replace_extension
 
 MAX_BYTES = 10 * 1024 * 1024
 # Magic numbers: the file's own first bytes decide its type, never its name.
@@ -12,6 +13,8 @@ SIGNATURES = [
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
 ]
+# The extension a stored file is served with: that of its detected type.
+EXTENSIONS = {content_type: extension for _magic, content_type, extension in SIGNATURES}
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ def check_upload(name: str | None, head: bytes, size: int) -> UploadCheck:
         raise InvalidInput("请选择要上传的文件")
     if "/" in name or "\\" in name or ".." in name or "\x00" in name:
         raise InvalidInput("文件名不能包含路径，请重命名后再上传")
+    if control_characters(name):
+        raise InvalidInput("文件名不能包含控制字符（如换行、制表符），请重命名后再上传")
     if len(name) > 200:
         raise InvalidInput("文件名过长（不超过200个字符）")
     if size == 0:
@@ -38,3 +43,10 @@ def check_upload(name: str | None, head: bytes, size: int) -> UploadCheck:
         if head.startswith(magic):
             return UploadCheck(content_type, extension, name)
     raise InvalidInput("只能上传PDF、JPG或PNG文件（按文件内容识别，改扩展名无效）")
+
+
+def served_name(original_name: str, content_type: str) -> str:
+    """The name a stored file is downloaded under: the uploaded name's stem with the extension of the
+    type its content was recognised as ("evil.html" holding a PDF is served as "evil.pdf"), so the name a
+    person chose never decides how a browser or desktop opens the file."""
+    return replace_extension(original_name, EXTENSIONS.get(content_type, ".bin"))

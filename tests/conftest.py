@@ -204,6 +204,15 @@ def field_error(page: str, field: str) -> str:
     return unescape(match.group(1))
 
 
+def form_error(page: str, field: str) -> str:
+    """The first error shown at a field of templates/_form.html (the portal's forms)."""
+    from html import unescape
+
+    match = re.search(rf'(?:id|name)="{field}"(?:(?!class="form-group).)*?<div class="invalid-feedback">(.*?)</div>', page, re.S)
+    assert match, f"no error shown at {field}"
+    return unescape(match.group(1))
+
+
 def request_step(browser: Browser, step: str, req_id: int, data: dict | None = None, **kw):
     """One step on a draw request's page (submit, approve, reject, draw, supplement, release, special,
     spot-check, attendance), posted as its form does."""

@@ -161,3 +161,32 @@ def approved_request(app, *, need=2, backups=2, max_per_org=1, start=None) -> in
         draw_requests.decide_request(req, user("bureau2"), True)  # "bureau" draws: separation of duties
         db.session.commit()
         return req.id
+
+
+def admin_expert_form(app, expert_id: int, **changes) -> dict:
+    """The back office's expert form as the edit page fills it for the record `expert_id` (the numbers as
+    stored), with `changes`."""
+    with app.app_context():
+        e = db.session.get(Expert, expert_id)
+        data = {
+            "name": e.name, "id_type": e.id_type, "id_number": e.id_number or "",
+            "birth_month": e.birth_month.strftime("%Y-%m") if e.birth_month else "",
+            "title_level": e.title_level, "position": e.position or "",
+            "education": str(e.education_id) if e.education_id else "__None",
+            "degree": str(e.degree_id) if e.degree_id else "__None",
+            "mobile": e.mobile or "", "office_phone": e.office_phone or "", "email": e.email or "",
+            "bank_name": e.bank_name or "", "bank_account": e.bank_account or "",
+            "organization": str(e.organization_id) if e.organization_id else "__None",
+            "college": str(e.college_id) if e.college_id else "__None", "expert_type": e.expert_type,
+            "years_in_field": str(e.years_in_field or ""),
+            "primary_discipline": str(e.primary_discipline_id) if e.primary_discipline_id else "__None",
+            "research_keywords": e.research_keywords or "", "title_name": e.title_name or "",
+            "title_issued_on": e.title_issued_on.isoformat() if e.title_issued_on else "",
+        }
+        data["secondary_disciplines"] = [str(d.id) for d in e.secondary_disciplines]
+        data["priority_categories"] = sorted(e.priority_codes)
+        for flag in ("basic_condition_declared", "equivalent_level", "provincial_library", "bad_record"):
+            if getattr(e, flag):
+                data[flag] = "y"  # a ticked box; an unticked one is not posted
+    data.update(changes)
+    return data

@@ -276,3 +276,139 @@ def test_a_unit_edits_an_application_without_ever_seeing_the_id_or_bank_number(d
     bad = demo_browser.post(f"/admin/expert/edit/?id={expert_id}", {**form, "email": "不是邮箱"},
                             token_from="/admin/expert/").get_data(as_text=True)
     assert "邮箱" in bad and number not in bad and account not in bad
+
+
+# Reveals are reveals everywhere (issue 16, item 6): the bureau's edit and change forms show the personal
+# numbers masked, like the details page, and showing one in full is the same audited reveal.
+
+def _input_value(page: str, name: str) -> str:
+    from html import unescape
+
+    match = re.search(rf'<input [^>]*\bname="{name}"[^>]*>', page)
+    assert match, f"no input {name}"
+    value = re.search(r'\bvalue="([^"]*)"', match.group(0))
+    return unescape(value.group(1)) if value else ""
+
+
+def _last_entries(app, expert_id: int, n: int) -> list[tuple[str, dict]]:
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "Expert",
+                                                              AuditEntry.object_id == str(expert_id))
+                                     .order_by(AuditEntry.seq.desc()).limit(n)).all()
+        return [(e.action, json.loads(e.detail)) for e in reversed(entries)]
+
+
+def _numbers(app, expert_id: int) -> tuple:
+    with app.app_context():
+        e = db.session.get(Expert, expert_id)
+        return e.id_number, e.bank_account, e.mobile, e.position
+
+
+def _edit_form_as_shown(app, browser, expert_id: int, **changes) -> dict:
+    """The edit form as the page fills it: the numbers as the page shows them."""
+    from tests.factories import admin_expert_form
+
+    page = browser.get(f"/admin/expert/edit/?id={expert_id}").get_data(as_text=True)
+    shown = {name: _input_value(page, name) for name in ("id_number", "bank_account", "mobile")}
+    return admin_expert_form(app, expert_id, **shown) | changes
+
+
+def test_the_bureaus_edit_form_shows_the_numbers_masked_and_reveals_one_audited(demo_app, demo_browser):
+    expert_id, number, account, mobile, _birth = _pending_of_unit(demo_app)
+    demo_browser.login("bureau")
+    page = demo_browser.get(f"/admin/expert/edit/?id={expert_id}").get_data(as_text=True)
+    assert number not in page and account not in page and mobile not in page
+    assert _input_value(page, "id_number") == number[:4] + "*" * 10 + number[-4:]
+    assert _input_value(page, "bank_account") == "*" * (len(account) - 4) + account[-4:]
+    for field in ("id_number", "bank_account", "mobile"):
+        assert f'formaction="/admin/expert/reveal/?id={expert_id}&amp;field={field}&amp;page=edit"' in page
+    assert _last_entries(demo_app, expert_id, 1) == [("view_expert", {"page": "edit"})]
+    # 显示完整号码 posts what was typed to the reveal: the same form comes back, as typed, with the number.
+    form = _edit_form_as_shown(demo_app, demo_browser, expert_id, position="刚刚输入的职务")
+    shown = demo_browser.post(f"/admin/expert/reveal/?id={expert_id}&field=id_number&page=edit", form,
+                              token_from="/admin/expert/")
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)
+    assert _input_value(page, "id_number") == number and account not in page and mobile not in page
+    assert _input_value(page, "position") == "刚刚输入的职务"
+    assert f'action="/admin/expert/edit/?id={expert_id}' in page  # saving goes to the edit page, not the reveal
+    assert _last_entries(demo_app, expert_id, 1) == [("reveal", {"field": "id_number", "page": "edit"})]
+    assert _numbers(demo_app, expert_id)[3] != "刚刚输入的职务"  # a reveal saves nothing
+
+
+def test_saving_the_masked_form_keeps_the_numbers_and_a_number_typed_replaces_them(demo_app, demo_browser):
+    from tests.factories import resident_id
+
+    expert_id, number, account, mobile, birth = _pending_of_unit(demo_app)
+    demo_browser.login("bureau")
+    edit = f"/admin/expert/edit/?id={expert_id}"
+    # Untouched (the masks posted back), or emptied: the stored numbers stay.
+    for position, numbers in (("副总工程师", {}), ("总工程师", {"id_number": "", "bank_account": "", "mobile": ""})):
+        form = _edit_form_as_shown(demo_app, demo_browser, expert_id, position=position, **numbers)
+        response = demo_browser.post(edit, form, token_from="/admin/expert/")
+        assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+        assert _numbers(demo_app, expert_id) == (number, account, mobile, position)
+        assert _last_entries(demo_app, expert_id, 1)[0][1]["changes"].keys() == {"position"}
+    # A bad number typed is refused at the field and shown as typed; nothing changes.
+    form = _edit_form_as_shown(demo_app, demo_browser, expert_id, id_number="33060219751301001X")
+    page = demo_browser.post(edit, form, token_from="/admin/expert/").get_data(as_text=True)
+    assert "日期" in field_error(page, "id_number") and number not in page and account not in page
+    assert _input_value(page, "id_number") == "33060219751301001X"
+    assert _numbers(demo_app, expert_id) == (number, account, mobile, "总工程师")
+    # New numbers typed replace the stored ones.
+    new_number = resident_id(birth.strftime("%Y%m") + "15")
+    form = _edit_form_as_shown(demo_app, demo_browser, expert_id, id_number=new_number,
+                               bank_account="6222029999888877776", mobile="13905750099")
+    assert demo_browser.post(edit, form, token_from="/admin/expert/").status_code == 302
+    assert _numbers(demo_app, expert_id) == (new_number, "6222029999888877776", "13905750099", "总工程师")
+
+
+def test_the_bureaus_correction_form_shows_the_numbers_masked_too(demo_app, demo_browser):
+    from models import ChangeRequest
+    from rules.changes import CHANGE_OPEN
+
+    with demo_app.app_context():
+        changing = select(ChangeRequest.expert_id).where(ChangeRequest.status.in_(CHANGE_OPEN))
+        expert = db.session.scalar(select(Expert).where(Expert.status == "admitted", Expert.bank_account != "",
+                                                        Expert.id.not_in(changing)).order_by(Expert.id))
+        expert_id, number, account = expert.id, expert.id_number, expert.bank_account
+    demo_browser.login("bureau")
+    change = f"/admin/expert/change/?id={expert_id}"
+    page = demo_browser.get(change).get_data(as_text=True)
+    assert number not in page and account not in page
+    form = {**_change_form_as_shown(demo_app, page, expert_id), "position": "所长", "change_reason": "单位来函更正职务"}
+    shown = demo_browser.post(f"/admin/expert/reveal/?id={expert_id}&field=bank_account&page=change", form,
+                              token_from="/admin/expert/").get_data(as_text=True)
+    assert _input_value(shown, "bank_account") == account and number not in shown
+    assert _input_value(shown, "position") == "所长"
+    assert f'action="/admin/expert/change/?id={expert_id}"' in shown
+    assert _last_entries(demo_app, expert_id, 1) == [("reveal", {"field": "bank_account", "page": "change"})]
+    # Saved untouched, the correction records the position only: no number was overwritten by its mask.
+    assert demo_browser.post(change, form, token_from="/admin/expert/").status_code == 302
+    with demo_app.app_context():
+        correction = db.session.scalar(select(ChangeRequest).where(ChangeRequest.expert_id == expert_id)
+                                       .order_by(ChangeRequest.id.desc()).limit(1))
+        assert set(json.loads(correction.changes)) == {"position"}
+        assert (db.session.get(Expert, expert_id).id_number, db.session.get(Expert, expert_id).bank_account) == (
+            number, account)
+
+
+def _change_form_as_shown(app, page: str, expert_id: int) -> dict:
+    from tests.factories import admin_expert_form
+
+    shown = {name: _input_value(page, name) for name in ("id_number", "bank_account", "mobile")}
+    return admin_expert_form(app, expert_id, **shown)
+
+
+def test_a_reveal_into_a_form_is_refused_where_that_form_is(demo_app, demo_browser):
+    """The edit form only for a record edited in place, the change form only for one in the library."""
+    pending_id = _pending_of_unit(demo_app)[0]
+    with demo_app.app_context():
+        admitted_id = db.session.scalar(select(Expert.id).where(Expert.status == "admitted").order_by(Expert.id))
+    demo_browser.login("bureau")
+    before = _last_entries(demo_app, admitted_id, 1), _last_entries(demo_app, pending_id, 1)
+    for expert_id, page in ((admitted_id, "edit"), (pending_id, "change"), (pending_id, "list")):
+        response = demo_browser.post(f"/admin/expert/reveal/?id={expert_id}&field=id_number&page={page}", {},
+                                     token_from="/admin/expert/")
+        assert response.status_code == 403, page
+    assert (_last_entries(demo_app, admitted_id, 1), _last_entries(demo_app, pending_id, 1)) == before

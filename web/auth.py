@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
+from forms.base import AppForm
 from models import db, utcnow
 from operations.accounts import authenticate, change_own_password, sign_out
 from rules import InvalidInput
@@ -20,12 +20,12 @@ bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "用户名或密码错误。连续输错5次，账号将被锁定15分钟。"
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current_password = PasswordField("当前密码", validators=[InputRequired("请输入当前密码"), Length(max=200)])
     new_password = PasswordField("新密码", validators=[InputRequired("请设置新密码"), Length(max=200, message="密码过长")],
                                  description="至少8位，须同时包含字母和数字，不能包含用户名")

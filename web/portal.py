@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from forms.base import AppForm
 from forms.accounts import RegisterForm
+from forms.draw_requests import InvitationAnswerForm
 from forms.fields import text_length
 from forms.validators import RuleCheck
 from forms.profile import SECTIONS, ProfileForm
@@ -39,11 +40,11 @@ ANSWERED = {"accepted": "已接受邀请，请按时参加。", "declined": "已
             "conflict": "系统核查发现您与该活动存在回避情形，本次不能受聘，已通知下一位备选专家。"}
 
 
-class ExitRequestForm(FlaskForm):
+class ExitRequestForm(AppForm):
     reason = TextAreaField("申请理由", [InputRequired("请写明申请不再担任专家的原因"), text_length()])
 
 
-class AvoidanceForm(FlaskForm):
+class AvoidanceForm(AppForm):
     kind = SelectField("类别", choices=[("unit", "单位"), ("person", "个人")], validate_choice=False)  # add_avoidance says why
     name = StringField("单位或个人名称", [InputRequired("请填写回避的单位或个人名称"), Length(max=100)])
     credit_code = StringField("统一社会信用代码（单位）", [Optional(), RuleCheck(validate_credit_code)])
@@ -51,7 +52,7 @@ class AvoidanceForm(FlaskForm):
     until = DateField("有效期至（可不填）", [Optional()])
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(AppForm):
     start = DateField("开始日期", [InputRequired("请填写请假的起止日期")])
     end = DateField("结束日期", [InputRequired("请填写请假的起止日期")])
     reason = StringField("事由", [Length(max=200, message="事由不超过200字")])
@@ -71,7 +72,7 @@ def register():
     return render_template("portal/register.html", form=form)
 
 
-def _then_back(apply, said, failed: str = "", form: FlaskForm | None = None, keep_typed: bool = False):
+def _then_back(apply, said, failed: str = "", form: AppForm | None = None, keep_typed: bool = False):
     """One of the expert's own steps: check its `form` if any, apply it and commit, say `said` (or
     `said(result)`) and go back to /me/. When the form or the rules refuse it, roll back and say why: for a form
     the expert types into, /me/ again at once (400) with the message at that form and what was typed kept;
@@ -249,13 +250,12 @@ def respond(invitation_id: int):
     """Accept, decline or ask to recuse (§13): conflicts are checked again on accepting."""
     from operations.invitations import answer
 
-    expert = _own_expert()
+    expert, form = _own_expert(), InvitationAnswerForm()
     inv = get_by_id(Invitation, invitation_id)  # <int:> lets through ids past the integer range
     if inv is None or inv.expert_id != expert.id:
         abort(404)
-    return _then_back(lambda: answer(inv, request.form.get("answer", ""), current_user,
-                                     reason=request.form.get("reason", "")),
-                      lambda result: (ANSWERED[result], "success" if result == "accepted" else "info"), keep_typed=True)
+    return _then_back(lambda: answer(inv, form.answer.data or "", current_user, reason=form.reason.data or ""),
+                      lambda result: (ANSWERED[result], "success" if result == "accepted" else "info"), form=form)
 
 
 @bp.route("/me/reapply", methods=["POST"])

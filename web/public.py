@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from forms.base import AppForm
+from forms.draw_requests import InvitationAnswerForm
 from models import Expert, PublicityBatch, db
 from operations.admission import lodge_objection
 from forms.fields import ParsedField
@@ -18,7 +19,7 @@ from rules.eligibility import TITLE_LEVELS
 bp = Blueprint("public", __name__)
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(AppForm):
     expert_id = HiddenField()
     name = StringField("您的姓名", [InputRequired("请填写姓名"), Length(max=50, message="姓名不超过50个字")])
     # Required so the bureau can verify the objection; sealed in the database, shown to the bureau only.
@@ -83,15 +84,19 @@ def answer_invitation(token: str):
     inv = db.session.get(Invitation, invitation_id)
     if inv is None or answer not in ("accept", "decline"):
         abort(404)
-    given = "recuse" if answer == "decline" and request.form.get("answer") == "recuse" else answer
+    form = InvitationAnswerForm()
+    given = "recuse" if answer == "decline" and form.answer.data == "recuse" else answer
+    status = 200
     if request.method == "POST":
         try:
-            result = give_answer(inv, given, inv.person.user, reason=request.form.get("reason", ""),
-                                 via="email_link")
+            if not form.validate_on_submit():
+                raise InvalidInput(next(iter(form.errors.values()))[0])
+            result = give_answer(inv, given, inv.person.user, reason=form.reason.data or "", via="email_link")
             db.session.commit()
             flash(ANSWERED[result], "success" if result == "accepted" else "info")
         except InvalidInput as e:
             db.session.rollback()
             flash(str(e), "error")
+            status = 400
     return render_template("public/invitation.html", inv=inv, answer=answer, given=given, error=None,
-                           states=INVITATION_STATES, reason=request.form.get("reason", ""))
+                           states=INVITATION_STATES, reason=form.reason.data or ""), status

@@ -60,3 +60,33 @@ def test_expert_form_shows_a_bad_id_number_at_the_field_and_keeps_the_rest(live_
     page.evaluate("window.scrollTo(0, 0)")
     path = shot(page, "expert-form-bad-id", full_page=False)
     assert path.stat().st_size > 10_000
+
+
+def test_the_bureau_reveals_an_id_number_inside_the_edit_form_and_saves_it_untouched(live_server, page, shot,
+                                                                                      demo_app):
+    """Issue 16, item 6: the number shows masked; 显示完整号码 posts the form as typed to the audited reveal
+    and brings it back with the number; saving keeps the stored numbers."""
+    from sqlalchemy import select
+
+    from models import Expert, User, db
+
+    with demo_app.app_context():
+        unit = db.session.scalar(select(User).where(User.username == "unit"))
+        expert = db.session.scalar(select(Expert).where(Expert.organization_id == unit.organization_id,
+                                                        Expert.status == "pending_unit").order_by(Expert.id))
+        expert_id, number, account = expert.id, expert.id_number, expert.bank_account
+    login(page, live_server, "bureau")
+    page.goto(f"{live_server}/admin/expert/edit/?id={expert_id}")
+    assert page.input_value("#id_number") == number[:4] + "*" * 10 + number[-4:]
+    assert number not in page.content()
+    page.fill("#position", "浏览器里改的职务")
+    page.locator("#id_number ~ small button", has_text="显示完整号码").click()
+    page.wait_for_load_state()
+    assert page.input_value("#id_number") == number
+    assert page.input_value("#position") == "浏览器里改的职务" and account not in page.content()
+    shot(page, "expert-edit-revealed", full_page=False)
+    page.click("input[type=submit][value='保存']")
+    page.wait_for_load_state()
+    with demo_app.app_context():
+        saved = db.session.get(Expert, expert_id)
+        assert (saved.position, saved.id_number, saved.bank_account) == ("浏览器里改的职务", number, account)

@@ -69,3 +69,9 @@ def test_files_required_by_route_and_claims():
     assert "职称证书（上传）" in missing_for_submission(FULL, route="open", files={"stamped_form": True})
     assert missing_for_submission(FULL | {"title_level": "none", "title_name": ""}, route="open",
                                   files={"stamped_form": True}) == []
+
+
+@pytest.mark.parametrize("name", ["证书\r\n.pdf", "证书\t.pdf", "a\x1b.png"])
+def test_an_upload_name_with_a_control_character_is_refused(name):
+    with pytest.raises(InvalidInput, match="控制字符"):
+        check_upload(name, PDF, 100)
