@@ -59,7 +59,7 @@ def test_an_objection_is_recorded_and_holds_admission_until_the_bureau_dismisses
     assert expert_where(demo_app, id=expert_id).status == "publicizing"
     bureau = staff(demo_app, "bureau")
     home = bureau.get("/admin/").get_data(as_text=True)
-    assert "公示异议（待处理）" in home
+    assert "待处理的公示异议" in home
     listed = bureau.get("/admin/objection/?flt0_0=open").get_data(as_text=True)
     assert "该专家论文存在抄袭嫌疑" in listed
     # A dismissal needs its reason; the page says so and keeps the choice.
