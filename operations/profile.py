@@ -12,6 +12,7 @@ from operations.scope import record_scope, within
 from rules import InvalidInput
 from rules.admission import may_edit_in_place, may_propose_change
 from rules.changes import CHANGE_OPEN, diff, first_change_state
+from rules.masking import mask_bank_account, mask_id_number, mask_mobile
 from rules.record import label_of
 
 # Profile fields and how each is kept in a snapshot: plain JSON values.
@@ -136,10 +137,19 @@ def describe(field: str, value) -> str:
     return str(value)
 
 
+# A change request's personal numbers are shown masked to everyone who weighs it (the record's own page
+# has the audited 显示完整号码 for those whose role may see the number).
+_MASKED_IN_CHANGES = {"id_number": mask_id_number, "bank_account": mask_bank_account, "mobile": mask_mobile}
+
+
 def change_rows(change: ChangeRequest) -> list[tuple[str, str, str]]:
-    """(label, old, new) for each changed field."""
-    return [(label_of(f), describe(f, old), describe(f, new))
-            for f, (old, new) in json.loads(change.changes).items()]
+    """(label, old, new) for each changed field, personal numbers masked."""
+    rows = []
+    for field, (old, new) in json.loads(change.changes).items():
+        mask = _MASKED_IN_CHANGES.get(field)
+        rows.append((label_of(field), mask(old) if mask else describe(field, old),
+                     mask(new) if mask else describe(field, new)))
+    return rows
 
 
 def add_avoidance(expert: Expert, kind: str, name: str, credit_code: str, reason: str, until, user) -> ExpertAvoidance:

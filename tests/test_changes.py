@@ -221,3 +221,19 @@ def change_plain(app, change_id) -> str:
 def test_a_department_cannot_propose_a_change_for_an_expert_outside_its_scope(demo_app):
     expert_id, _form = admitted_with_account(demo_app, org_name="绍兴市人民医院")  # 卫健委, not 柯桥区科技局
     assert staff(demo_app, "dept").get(f"/admin/expert/change/?id={expert_id}").status_code == 404
+
+
+def test_a_changed_personal_number_is_shown_masked_to_those_who_weigh_the_change(demo_app):
+    """Found beside issue 16 item 6: the review page showed a new bank account and mobile in full."""
+    expert_id, form = admitted_with_account(demo_app)
+    b = Browser(demo_app.test_client())
+    b.login("admitted1", "Expert2026")
+    assert b.post("/me/profile", form | {"mobile": "13912345678", "bank_account": "6222021234567890123"}
+                  ).status_code == 302
+    change = _change(demo_app, expert_id)
+    for who in ("unit", "bureau"):
+        page = staff(demo_app, who).get(f"/admin/change/review/?id={change.id}").get_data(as_text=True)
+        assert "13912345678" not in page and "6222021234567890123" not in page
+        assert "139****5678" in page
+    mine = b.get("/me/").get_data(as_text=True)
+    assert "6222021234567890123" not in mine
