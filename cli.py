@@ -134,6 +134,7 @@ def register_commands(app: Flask) -> None:
         from datetime import date, datetime, time
 
         from models import utcnow
+        from models.base import done_writing, will_write
         from operations import audit
         from operations.admission import end_publicity
         from operations.invitations import expire_invitations, remind_deadlines
@@ -142,6 +143,7 @@ def register_commands(app: Flask) -> None:
         from sqlalchemy import text
 
         day = today.date() if today else date.today()
+        will_write()  # on SQLite, waits its turn behind the web's writers rather than failing
         admitted, waiting = end_publicity(day)
         now = datetime.combine(day, time(0, 0)) if today else utcnow()
         expired = expire_invitations(now)
@@ -151,6 +153,7 @@ def register_commands(app: Flask) -> None:
             audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted,
                          invitations_expired=expired, reminders=reminded, **clock)
         db.session.commit()  # the day's changes in one transaction, before any mail goes out
+        done_writing()  # no lock held while mail is sent
         if db.engine.dialect.name == "sqlite":
             # Keeps the planner's statistics current (PostgreSQL's autovacuum does this itself):
             # without them SQLite filters 100,000 experts by status instead of by discipline.

@@ -1,8 +1,13 @@
 """Error pages in Chinese, never with a stack trace or SQL."""
 from flask import render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from models import db
+from models.base import done_writing, lost_a_race
+
+# Another request held the database's lock too long, or won a race for it: nothing of this one was kept.
+BUSY_MESSAGE = "系统繁忙，其他操作正在进行，您的操作未保存，请稍后重试。"
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无效或页面已过期，请返回后刷新页面重试。"),
@@ -11,6 +16,7 @@ MESSAGES = {
     405: ("请求方式不允许", "此页面不接受这种请求方式。"),
     413: ("文件过大", "上传的内容超过了允许的大小。"),
     500: ("系统错误", "系统处理请求时出错，请稍后再试；如仍有问题请联系管理员。"),
+    503: ("系统繁忙", BUSY_MESSAGE),
 }
 
 
@@ -47,5 +53,17 @@ def register_error_pages(app):
     @app.errorhandler(Exception)
     def server_error(e: Exception):
         db.session.rollback()
+        done_writing()
         app.logger.exception("unhandled error")
         return render(500)
+
+    @app.errorhandler(DBAPIError)
+    def database_busy(e: DBAPIError):
+        """A write that waited for a lock in vain, or lost a race for it: 503 and "try again", never a 500."""
+        if not lost_a_race(e):
+            return server_error(e)
+        db.session.rollback()
+        done_writing()  # the page reads (who is signed in) without queueing for the lock again
+        app.logger.warning("database busy, request not saved: %s", e.orig)
+        page, code = render(503)
+        return page, code, {"Retry-After": "5"}
