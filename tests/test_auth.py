@@ -57,6 +57,37 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(demo_app, demo_brows
     assert _user(demo_app, "bureau").failed_logins == 0
 
 
+@pytest.mark.parametrize("path", ["unknown user", "wrong password", "locked account", "disabled account"])
+def test_every_failed_login_costs_one_password_hash_check(demo_app, demo_browser, monkeypatch, path):
+    """The same work on every failure path, so the time taken does not tell whether an account exists,
+    is locked or disabled (a locked account answered in 0.04 s, an unknown user in 0.34 s)."""
+    import models.users
+    import operations.accounts
+
+    with demo_app.app_context():
+        account = db.session.scalar(select(User).where(User.username == "leader"))
+        if path == "locked account":
+            account.locked_until = utcnow() + timedelta(minutes=10)
+        if path == "disabled account":
+            account.active = False
+        db.session.commit()
+    checks = []
+
+    def spy(original):
+        def check(stored, password):
+            checks.append(stored)
+            return original(stored, password)
+        return check
+
+    for module in (operations.accounts, models.users):
+        monkeypatch.setattr(module, "check_password_hash", spy(module.check_password_hash))
+    username = "nobody" if path == "unknown user" else "leader"
+    password = "Demo@2026" if path in ("locked account", "disabled account") else "Wrong@2026"
+    page = demo_browser.login(username, password).get_data(as_text=True)
+    assert LOGIN_FAILED in page
+    assert len(checks) == 1, path
+
+
 def test_failures_are_counted_in_the_database_across_clients(demo_app):
     from tests.conftest import Browser
 
