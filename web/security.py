@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 # The policy minus script-src, which carries the nonce of each response.
 _POLICY = (
@@ -30,6 +30,9 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+# Our and Flask-Admin's scripts, styles and fonts: the same for everyone, so a browser may keep them.
+STATIC_ENDPOINTS = frozenset({"static", "admin.static"})
 
 
 def csp_nonce() -> str:
@@ -54,4 +57,8 @@ def register_security_headers(app: Flask) -> None:
         response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
         for name, value in HEADERS.items():
             response.headers[name] = value
+        if request.endpoint not in STATIC_ENDPOINTS:
+            # Every page may hold personal data (a record, a roster, a form typed into): no copy is kept
+            # by the browser's cache, a shared computer's back button, or a proxy.
+            response.headers["Cache-Control"] = "no-store"
         return response
