@@ -126,8 +126,36 @@ def test_session_cookie_is_httponly_and_samesite(demo_browser):
 def test_logout_ends_the_session(demo_browser):
     demo_browser.login("bureau")
     assert demo_browser.get("/admin/").status_code == 200
-    demo_browser.get("/logout")
+    response = demo_browser.post("/logout", {})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert demo_browser.get("/admin/").status_code == 302
+
+
+def test_logout_is_a_post_with_the_csrf_token_only(demo_browser):
+    """A link or an image on another site cannot log anyone out: GET is refused (405), and so is a POST
+    without the session's CSRF token (400); the session goes on."""
+    demo_browser.login("bureau")
+    response = demo_browser.get("/logout")
+    assert response.status_code == 405 and "请求方式不允许" in response.get_data(as_text=True)
+    assert demo_browser.client.post("/logout").status_code == 400
+    assert demo_browser.client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert demo_browser.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("username, page", [("bureau", "/admin/"), ("expert", "/me/")])
+def test_every_logout_control_is_a_form_posting_the_token(demo_browser, username, page):
+    """The 退出 of the back office and of the portal: a form posting the session's CSRF token to /logout,
+    and no link to it left anywhere."""
+    import re
+
+    demo_browser.login(username)
+    html = demo_browser.get(page).get_data(as_text=True)
+    assert 'href="/logout"' not in html
+    form = re.search(r'<form method="post" action="/logout" class="logout-form">(.*?)</form>', html, re.S)
+    assert form and 'name="csrf_token"' in form.group(1) and "退出" in form.group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(1)).group(1)
+    assert demo_browser.client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert demo_browser.get(page).status_code == 302
 
 
 def test_login_redirect_target_must_be_local(demo_browser):
