@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from models import User, db
 from models.base import TIMEZONE, will_write
+from rules.uploads import MAX_REQUEST_BYTES
 
 HERE = Path(__file__).resolve().parent
 # Times are shown in Beijing time (BABEL_DEFAULT_TIMEZONE): to the minute, or with seconds as 'long'.
@@ -93,7 +94,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         DATA_KEY=overrides.pop("DATA_KEY", None) or _data_key(instance),
         DATA_KEY_PREVIOUS=overrides.pop("DATA_KEY_PREVIOUS", None) or _previous_data_keys(instance),
         UPLOAD_DIR=os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
-        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,  # one upload and its form (rules/uploads.py)
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         BABEL_DEFAULT_TIMEZONE=TIMEZONE,
         SESSION_COOKIE_HTTPONLY=True,

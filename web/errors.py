@@ -1,10 +1,11 @@
 """Error pages in Chinese, never with a stack trace or SQL."""
 from flask import render_template, request
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from models import db
 from models.base import done_writing, lost_a_race
+from rules.uploads import MAX_BYTES, megabytes
 
 # Another request held the database's lock too long, or won a race for it: nothing of this one was kept.
 BUSY_MESSAGE = "系统繁忙，其他操作正在进行，您的操作未保存，请稍后重试。"
@@ -49,6 +50,20 @@ def register_error_pages(app):
         if e.code in (301, 302, 303, 307, 308) or e.code is None:
             return e
         return render(e.code)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(e: RequestEntityTooLarge):
+        """Name the limit that was passed: the request's size (MAX_CONTENT_LENGTH), or one field's
+        (MAX_FORM_MEMORY_SIZE) or the number of fields (MAX_FORM_PARTS) in a request under it."""
+        limit, sent = app.config["MAX_CONTENT_LENGTH"], request.content_length
+        if limit and (sent is None or sent > limit):
+            size = f"（{megabytes(sent)}）" if sent else ""
+            message = (f"提交的内容{size}超过了每次提交{megabytes(limit)}的上限。"
+                       f"单个文件不超过{megabytes(min(MAX_BYTES, limit))}，请压缩或拆分后重新上传。")
+        else:
+            field = app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000
+            message = f"填写的内容过长或过多（每项不超过{field // 1000} KB），请删减后重新提交。"
+        return render(413, message)
 
     @app.errorhandler(Exception)
     def server_error(e: Exception):
