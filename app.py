@@ -208,4 +208,6 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "5000"))
-    create_app().run(host="127.0.0.1", port=port)
+    from web.security import QuietRequestHandler
+
+    create_app().run(host="127.0.0.1", port=port, request_handler=QuietRequestHandler)
