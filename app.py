@@ -72,7 +72,8 @@ def _apply_lock_timeout(config) -> None:
     seconds = config["DATABASE_LOCK_TIMEOUT"]
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         driver = {"timeout": seconds}
-    elif config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    elif config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and seconds > 0:
+        # 0: the server's own lock_timeout (e.g. behind PgBouncer, which refuses this startup option).
         driver = {"options": f"-c lock_timeout={int(seconds * 1000)}"}
     else:
         return
