@@ -12,8 +12,8 @@ from operations.files import files_present
 from operations.profile import snapshot
 from operations.scope import record_scope, within
 from rules import InvalidInput
-from rules.admission import (REVIEW_DECISIONS, STATUSES, allowed_actions, eligibility_checked, next_state, require_reason,
-                             route_for)
+from rules.admission import (REVIEW_DECISIONS, STATUSES, allowed_actions, eligibility_checked, next_state,
+                             require_reason, route_for)
 from rules.completeness import missing_for_submission
 from rules.publicity import may_admit_after_publicity, publicity_period
 
