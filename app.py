@@ -5,14 +5,15 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, request, url_for
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from models import User, db
-from models.base import TIMEZONE
+from models.base import TIMEZONE, will_write
+from rules.uploads import MAX_REQUEST_BYTES
 
 HERE = Path(__file__).resolve().parent
 # Times are shown in Beijing time (BABEL_DEFAULT_TIMEZONE): to the minute, or with seconds as 'long'.
@@ -66,6 +67,21 @@ def _previous_data_keys(instance: Path) -> list[str]:
     return keys
 
 
+def _apply_lock_timeout(config) -> None:
+    """DATABASE_LOCK_TIMEOUT as each driver takes it: sqlite3's busy timeout, PostgreSQL's lock_timeout."""
+    seconds = config["DATABASE_LOCK_TIMEOUT"]
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        driver = {"timeout": seconds}
+    elif config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and seconds > 0:
+        # 0: the server's own lock_timeout (e.g. behind PgBouncer, which refuses this startup option).
+        driver = {"options": f"-c lock_timeout={int(seconds * 1000)}"}
+    else:
+        return
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"] = {**options.get("connect_args", {}), **driver}
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config from the environment with embedded defaults, then overrides."""
     app = Flask(__name__, instance_path=str(HERE / "instance"))
@@ -79,7 +95,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         DATA_KEY=overrides.pop("DATA_KEY", None) or _data_key(instance),
         DATA_KEY_PREVIOUS=overrides.pop("DATA_KEY_PREVIOUS", None) or _previous_data_keys(instance),
         UPLOAD_DIR=os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
-        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,  # one upload and its form (rules/uploads.py)
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         BABEL_DEFAULT_TIMEZONE=TIMEZONE,
         SESSION_COOKIE_HTTPONLY=True,
@@ -112,8 +128,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         # How old the dashboard's figures may be (seconds); the Excel workbook is always computed afresh.
         DASHBOARD_CACHE_SECONDS=int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),  # engagements per expert per year (§12)
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # How long a writer waits for a lock another holds (SQLite's write lock, a PostgreSQL row or
+        # advisory lock) before its request answers 503 "busy, not saved" (seconds; below gunicorn's
+        # 30 s timeout, which would otherwise kill the worker first).
+        DATABASE_LOCK_TIMEOUT=float(os.environ.get("DATABASE_LOCK_TIMEOUT", "20")),
     )
     app.config.update(overrides)
+    _apply_lock_timeout(app.config)
     from models.encrypted import DataKey, use_key
 
     # Identity and bank numbers are sealed with the data key (models/encrypted.py).
@@ -128,6 +149,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
+
+    @app.before_request
+    def writers_take_the_write_lock_first():
+        """A request that may write begins each transaction holding SQLite's write lock, so concurrent
+        writers wait their turn instead of failing (models.base.will_write). Registered before every
+        hook that reads the database (the user loader), after CSRF's, which refuses without reading."""
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            will_write()
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -183,4 +212,6 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "5000"))
-    create_app().run(host="127.0.0.1", port=port)
+    from web.security import QuietRequestHandler
+
+    create_app().run(host="127.0.0.1", port=port, request_handler=QuietRequestHandler)

@@ -72,17 +72,39 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
 
     @audit_cli.command("verify")
-    def audit_verify():
-        """Check the audit log's hash chain; exit status 1 if it is broken."""
-        from operations.audit import verify_chain
+    @click.option("--against", "against", type=click.Path(exists=True, dir_okay=False),
+                  help="每日任务的日志或保存的链头邮件：检查其中记录的每个链头仍在链上（发现被删除的最后几条记录）")
+    def audit_verify(against):
+        """Check the audit log's hash chain; with --against FILE, also that the chain still reaches every
+        head the daily job recorded in FILE. Exit status 1 if either fails."""
+        from pathlib import Path
+
+        from operations.audit import check_heads, heads_in_file, verify_chain
 
         count, problems = verify_chain()
+        for p in problems:
+            click.echo(f"序号 {p.seq}：{p.message}")
+        failed = bool(problems)
         if problems:
-            for p in problems:
-                click.echo(f"序号 {p.seq}：{p.message}")
             click.echo(f"审计日志校验失败：共 {count} 条，发现 {len(problems)} 处问题")
-            sys.exit(1)
-        click.echo(f"审计日志校验通过：共 {count} 条，哈希链完整")
+        else:
+            click.echo(f"审计日志校验通过：共 {count} 条，哈希链完整")
+        if against:
+            heads = heads_in_file(Path(against).read_bytes())
+            missing = check_heads(heads)
+            for message in missing:
+                click.echo(f"链头不符：{message}")
+            if not heads:
+                click.echo(f"链头核对失败：{against} 中没有找到链头记录（每日任务写下的“审计链头 date=… seq=… sha256=…”）")
+            elif missing:
+                click.echo(f"链头核对失败：{against} 中记录的 {len(heads)} 个链头有 {len(missing)} 个已不在审计日志中，"
+                           "审计日志被截短或改写")
+            else:
+                latest = max(heads, key=lambda h: h.seq)
+                click.echo(f"链头核对通过：{against} 中记录的 {len(heads)} 个链头都在链上"
+                           f"（最近：{latest.day.isoformat()} 序号 {latest.seq}）")
+            failed = failed or not heads or bool(missing)
+        sys.exit(1 if failed else 0)
 
     keys_cli = AppGroup("keys", help="数据密钥（证件号码、银行账号加密）")
 
@@ -134,6 +156,7 @@ def register_commands(app: Flask) -> None:
         from datetime import date, datetime, time
 
         from models import utcnow
+        from models.base import done_writing, will_write
         from operations import audit
         from operations.admission import end_publicity
         from operations.invitations import expire_invitations, remind_deadlines
@@ -142,6 +165,7 @@ def register_commands(app: Flask) -> None:
         from sqlalchemy import text
 
         day = today.date() if today else date.today()
+        will_write()  # on SQLite, waits its turn behind the web's writers rather than failing
         admitted, waiting = end_publicity(day)
         now = datetime.combine(day, time(0, 0)) if today else utcnow()
         expired = expire_invitations(now)
@@ -151,6 +175,11 @@ def register_commands(app: Flask) -> None:
             audit.record("lifecycle", username="system", day=day.isoformat(), admitted=admitted,
                          invitations_expired=expired, reminders=reminded, **clock)
         db.session.commit()  # the day's changes in one transaction, before any mail goes out
+        # The chain's head, now, outside the database: to the supervisors by e-mail and into this log
+        # (`audit verify --against` finds the last entries removed).
+        head = audit.record_chain_head(day)
+        db.session.commit()
+        done_writing()  # no lock held while mail is sent
         if db.engine.dialect.name == "sqlite":
             # Keeps the planner's statistics current (PostgreSQL's autovacuum does this itself):
             # without them SQLite filters 100,000 experts by status instead of by discipline.
@@ -163,6 +192,7 @@ def register_commands(app: Flask) -> None:
         click.echo(f"待市科技局处理（处理前不参与抽取）：超过65周岁的非优先入库专家 {len(overage_non_priority(day))} 人；"
                    f"接受邀请后无故缺席2次的专家 {len(absent_twice())} 人")
         click.echo(f"邮件：发送 {sent} 封，发送失败待重试 {failed} 封")
+        click.echo(head.line() if head else "审计链头：审计日志为空")
 
     draws_cli = AppGroup("draws", help="专家抽取")
 

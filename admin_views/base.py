@@ -26,9 +26,10 @@ from wtforms import ValidationError
 
 from admin_views.forms import AdminForm, InlineConverter, RelationCheckingConverter
 from models import STAFF_ROLES, db
-from models.base import MAX_ID, parse_id
+from models.base import MAX_ID, lost_a_race, parse_id
 from operations import audit
 from rules import InvalidInput
+from web.errors import BUSY_MESSAGE
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +288,9 @@ class RoleView(RoleGate, ModelView):
         """Chinese messages, never SQL or a stack trace."""
         if isinstance(exc, (ValidationError, PermissionError)):
             flash(str(exc), "error")
+            return True
+        if lost_a_race(exc):  # the form comes back with what was typed
+            flash(BUSY_MESSAGE, "error")
             return True
         if isinstance(exc, IntegrityError):
             flash("保存失败：与已有记录重复或违反数据约束（如证件号码、信用代码、用户名重复）。", "error")

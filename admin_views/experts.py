@@ -23,7 +23,7 @@ from forms.expert import expert_fields
 from forms.fields import text_length
 from forms.validators import RuleCheck
 from models import Discipline, Expert, ExpertAvoidance, Organization, ReferenceItem, db
-from models.base import parse_ids
+from models.base import parse_id, parse_ids
 from operations import admission, audit
 from operations.experts import eligibility_of
 from operations.scope import awaiting_review, expert_scope, organization_scope
@@ -324,12 +324,23 @@ class ExpertView(ExpertPages, RoleView):
         return may_ever(user_role(), name) and super().is_action_allowed(name)
 
     def _selected(self, ids) -> list[Expert] | None:
-        """The ticked rows in scope; None (and a message, nothing done) if any posted id is not an id."""
+        """The ticked rows in scope, in id order (two actions at once lock rows in the same order); None
+        (and a message, nothing done) if any posted id is not an id."""
         keys = parse_ids(ids)
         if keys is None:
             flash("所选记录无效，请刷新列表后重新勾选。", "error")
             return None
-        return self.get_query().where(Expert.id.in_(keys)).all()
+        return self.get_query().where(Expert.id.in_(keys)).order_by(None).order_by(Expert.id).all()
+
+    @staticmethod
+    def _seen() -> dict[int, str]:
+        """The status each row showed on the list (posted with the action: templates/admin/expert_list.html)."""
+        seen = {}
+        for value in request.form.getlist("seen"):
+            key, _sep, status = value.partition(":")
+            if parse_id(key) is not None:
+                seen[int(key)] = status
+        return seen
 
     @staticmethod
     def _report(count: int, errors: list[str], done) -> None:
@@ -344,21 +355,23 @@ class ExpertView(ExpertPages, RoleView):
     def action_endorse(self, ids):
         experts = self._selected(ids)
         if experts is not None:
-            errors = admission.apply_each(experts, lambda e: admission.transition(e, "endorse", current_user))
+            errors = admission.apply_each(experts, lambda e: admission.transition(e, "endorse", current_user),
+                                          self._seen())
             self._report(len(experts), errors, lambda n: f"已推荐 {n} 人。")
 
     @action("publicize", "公示（7天）", "确认将所选专家列入公示？公示期7天。")
     def action_publicize(self, ids):
         experts = self._selected(ids)
         if experts is not None:
-            batch, errors = admission.publicize(experts, current_user)
+            batch, errors = admission.publicize(experts, current_user, seen=self._seen())
             self._report(len(experts), errors, lambda n: f"已将 {n} 人列入公示（{batch}）。")
 
     @action("admit", "公示期满入库", "确认将公示期满且无异议的所选专家入库？")
     def action_admit(self, ids):
         experts = self._selected(ids)
         if experts is not None:
-            errors = admission.apply_each(experts, lambda e: admission.admit_after_publicity(e, current_user))
+            errors = admission.apply_each(experts, lambda e: admission.admit_after_publicity(e, current_user),
+                                          self._seen())
             self._report(len(experts), errors, lambda n: f"已入库 {n} 人。")
 
     @expose("/roster.xlsx")

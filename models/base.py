@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
 NAMING = {
@@ -47,9 +48,54 @@ def serialise(key: int) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
         return
     db.session.flush()  # a pending write would begin the transaction itself, without the lock
-    connection = db.session.connection()
+    _begin_immediate(db.session.connection())
+
+
+# Writers on SQLite. pysqlite begins a transaction lazily (at the first write, or at a SAVEPOINT, which
+# SQLAlchemy's begin_nested emits before any write). A transaction that has read and then wants to
+# write while another one writes gets SQLITE_BUSY at once: SQLite skips the busy handler there, since
+# waiting could deadlock ("database is locked", a 500). A transaction that takes the write lock as it
+# begins (BEGIN IMMEDIATE) holds nothing while it waits, so it waits (the busy timeout) and then reads
+# what the other wrote. `will_write` marks a session whose transactions all begin so: a request that
+# may write (app.py: every method but GET, HEAD, OPTIONS) or the daily job (cli.py).
+_WRITES = "begins_with_write_lock"
+
+
+def will_write() -> None:
+    """Every transaction of this session from now on takes SQLite's write lock as it begins (and the
+    one already open, now). PostgreSQL: nothing (row locks and `serialise` order its writers)."""
+    db.session.info[_WRITES] = True
+    if db.engine.dialect.name == "sqlite":
+        _begin_immediate(db.session.connection())
+
+
+def done_writing() -> None:
+    """Back to lazily begun transactions, e.g. before the daily job sends its mail (held no lock)."""
+    db.session.info.pop(_WRITES, None)
+
+
+def _begin_immediate(connection) -> None:
     if not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Session, "after_begin")
+def _writers_lock_first(session, _transaction, connection):
+    if session.info.get(_WRITES) and connection.dialect.name == "sqlite":
+        _begin_immediate(connection)
+
+
+# A write that lost a race for a lock: SQLite's busy timeout ran out ("database is locked"); PostgreSQL
+# found a deadlock (40P01), a serialization failure (40001) or a lock it may not wait for (55P03).
+_CONTENTION_STATES = {"40001", "40P01", "55P03"}
+
+
+def lost_a_race(error: BaseException) -> bool:
+    """Whether a database error means "busy, try again" (nothing was saved) rather than a fault."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(original, sqlite3.OperationalError):
+        return "locked" in str(original)  # "database is locked", "database table is locked"
+    return getattr(original, "sqlstate", None) in _CONTENTION_STATES
 
 
 def utcnow() -> datetime:

@@ -10,22 +10,26 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models import Expert, ExpertEvent, User, db
 from operations import audit
 
-# Checked against when the user does not exist, so both paths cost the same time.
+# Checked against when the user does not exist, so that every path costs one hash check (below).
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def authenticate(username: str, password: str, now: datetime) -> User | None:
-    """The user if the credentials are right and the account is not locked; else None."""
+    """The user if the credentials are right and the account is not locked; else None.
+
+    Every path checks exactly one password hash, the same kind of check, before it decides: an
+    unknown, locked or disabled account answers no faster than a wrong password (no enumeration by time).
+    """
     username = (username or "").strip()
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
         audit.record("login_failed", username=username[:50], reason="unknown_user")
         return None
     if user.locked_until and user.locked_until > now:
         audit.record("login_failed", user=user, reason="locked")
         return None
-    if not user.check_password(password or "") or not user.active:
+    if not password_ok or not user.active:
         reason = "wrong_password" if user.active else "inactive"
         if count_failure(user, now):
             reason = "locked_out"

@@ -12,8 +12,8 @@ from operations.files import files_present
 from operations.profile import snapshot
 from operations.scope import record_scope, within
 from rules import InvalidInput
-from rules.admission import (REVIEW_DECISIONS, allowed_actions, eligibility_checked, next_state, require_reason,
-                             route_for)
+from rules.admission import (REVIEW_DECISIONS, STATUSES, allowed_actions, eligibility_checked, next_state,
+                             require_reason, route_for)
 from rules.completeness import missing_for_submission
 from rules.publicity import decide_objection as decide_objection_rule
 from rules.publicity import may_admit_after_publicity, publicity_period
@@ -111,7 +111,7 @@ def transition(expert: Expert, action: str, user=None, *, role: str | None = Non
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise InvalidInput("该申请已被处理，请刷新页面后查看最新状态")
+        raise InvalidInput("该申请已被处理，请刷新页面后查看最新状态")  # by a request that ran alongside
     db.session.refresh(expert)
     db.session.add(ExpertEvent(expert_id=expert.id, user_id=getattr(user, "id", None),
                                actor_label=actor_label or (user.name if user else "系统"),
@@ -142,8 +142,8 @@ def _tell_expert(expert: Expert, action: str, new: str, user, reason: str) -> No
           start=f"{batch.start_date:%Y年%m月%d日}" if batch else "", end=f"{batch.end_date:%Y年%m月%d日}" if batch else "")
 
 
-def publicize(experts: list[Expert], user, today: date | None = None,
-              override: str = "") -> tuple[PublicityBatch, list[str]]:
+def publicize(experts: list[Expert], user, today: date | None = None, override: str = "",
+              seen: dict[int, str] | None = None) -> tuple[PublicityBatch, list[str]]:
     """Put the experts into one 7-day publicity batch; returns the batch and per-expert errors."""
     today = today or date.today()
     start, end = publicity_period(today)
@@ -151,15 +151,23 @@ def publicize(experts: list[Expert], user, today: date | None = None,
     db.session.add(batch)
     db.session.flush()
     errors = apply_each(experts, lambda expert: transition(expert, "publicize", user, today=today, override=override,
-                                                           publicity_batch_id=batch.id))
+                                                           publicity_batch_id=batch.id), seen)
     return batch, errors
 
 
-def apply_each(experts: list[Expert], step) -> list[str]:
+ALREADY_HANDLED = "该申请已被处理（现为“{}”），请刷新页面后查看最新状态"
+
+
+def apply_each(experts: list[Expert], step, seen: dict[int, str] | None = None) -> list[str]:
     """`step` for each expert on its own (a savepoint each): one refused never stops, nor undoes, the rest.
+    `seen`: the status each row showed the user (a bulk action's list); a row that has moved since was
+    handled by someone else, or by a second click, and is refused rather than moved a step further.
     Returns "name：why" for each refused."""
     errors = []
     for expert in experts:
+        if seen and seen.get(expert.id, expert.status) != expert.status:
+            errors.append(f"{expert.name}：" + ALREADY_HANDLED.format(STATUSES.get(expert.status, expert.status)))
+            continue
         try:
             with db.session.begin_nested():
                 step(expert)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from models import AuditEntry, db, utcnow
 from models.base import serialise
+from rules.audit import ChainHead, head_problem, heads_in
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 7_202_611  # serialises appends (models.base.serialise)
@@ -82,3 +84,57 @@ def verify_chain() -> tuple[int, list[ChainProblem]]:
             problems.append(ChainProblem(entry.seq, "记录内容与其哈希不符（记录被篡改）"))
         expected_prev, expected_seq = entry.hash, entry.seq + 1
     return count, problems
+
+
+def chain_head() -> tuple[int, str] | None:
+    """The chain's last entry now: (sequence number, hash); None for an empty log."""
+    last = db.session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (last.seq, last.hash) if last else None
+
+
+def record_chain_head(day: date) -> ChainHead | None:
+    """The daily job's copy of the head outside the database: an e-mail to each supervisor with an address
+    (queued here, sent by the job); the caller prints the same line into the job's log. None: empty log."""
+    from models import User
+    from operations.notify import queue
+
+    head = chain_head()
+    if head is None:
+        return None
+    recorded = ChainHead(day, *head)
+    supervisors = db.session.scalars(select(User).where(User.role == "supervisor", User.active.is_(True))
+                                     .order_by(User.id)).all()
+    for supervisor in supervisors:
+        queue("audit_head", supervisor, line=recorded.line(), seq=recorded.seq, day=day.strftime("%Y年%m月%d日"))
+    return recorded
+
+
+def check_heads(heads: list[ChainHead]) -> list[str]:
+    """For each recorded head, why the chain no longer reaches it (nothing when all are reached)."""
+    stored = dict(db.session.execute(select(AuditEntry.seq, AuditEntry.hash).where(
+        AuditEntry.seq.in_({h.seq for h in heads}))).all()) if heads else {}
+    last = chain_head()
+    problems = [head_problem(h, stored.get(h.seq), last[0] if last else 0) for h in heads]
+    return [p for p in problems if p]
+
+
+def heads_in_file(raw: bytes) -> list[ChainHead]:
+    """The heads recorded in a file: the job's log, or e-mails saved from a mail client (one message, or
+    an mbox of several), whose bodies may be base64 or quoted-printable encoded."""
+    import email
+    import email.policy
+    import re
+
+    texts = [raw.decode("utf-8", errors="replace")]
+    for chunk in re.split(rb"(?m)^From ", raw):
+        for part in email.message_from_bytes(chunk, policy=email.policy.default).walk():
+            if part.get_content_maintype() == "text":
+                try:
+                    texts.append(part.get_content())
+                except (LookupError, ValueError):  # an unknown charset or a broken encoding: the raw text stands
+                    pass
+    found = {}
+    for text in texts:
+        for head in heads_in(text):
+            found.setdefault(head, None)
+    return list(found)

@@ -27,7 +27,10 @@ def upload_dir() -> Path:
 def store_upload(storage: FileStorage, user) -> UploadedFile:
     """Check the file by content and size, write it under a random name, describe it in a row."""
     data = storage.stream.read(MAX_BYTES + 1)
-    checked = check_upload(storage.filename, data[:16], len(data))
+    size = len(data)
+    if size > MAX_BYTES and storage.stream.seekable():  # too large: say by how much (it is on disk already)
+        size = storage.stream.seek(0, os.SEEK_END)
+    checked = check_upload(storage.filename, data[:16], size)
     stored_name = uuid.uuid4().hex + checked.extension
     target = upload_dir() / stored_name
     tmp = target.with_suffix(".part")

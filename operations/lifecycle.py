@@ -5,13 +5,14 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
-from models import Expert, ExitRequest, ExpertEvent, ExpertExit, ExpertLeave, Invitation, User, db, utcnow
+from models import (Expert, ExitRequest, ExpertEvent, ExpertExit, ExpertLeave, Invitation, User, db, local_now,
+                    utcnow)
 from operations import audit
 from rules import InvalidInput
 from rules.admission import IN_LIBRARY
 from rules.eligibility import age_on, birth_date_for_age
-from rules.lifecycle import (ABSENCES_FOR_EXIT, EXIT_REASONS, activity_state, may_reapply, over_age_for_exit,
-                             warning_day, warning_due)
+from rules.lifecycle import (ABSENCES_FOR_EXIT, EXIT_REASONS, activity_state, check_leave, may_reapply,
+                             over_age_for_exit, warning_day, warning_due)
 
 
 def _set_status(expert_id: int, old: str, new: str, action: str, reason: str, user=None) -> bool:
@@ -113,13 +114,12 @@ def reapply_after_exit(expert: Expert, user) -> None:
     db.session.refresh(expert)
 
 
-def add_leave(expert: Expert, start: date, end: date, reason: str, user) -> ExpertLeave:
-    """A period the expert cannot take part in reviews; draws skip it."""
-    if end < start:
-        raise InvalidInput("结束日期不能早于开始日期")
+def add_leave(expert: Expert, start: date, end: date, reason: str, user, today: date | None = None) -> ExpertLeave:
+    """A period the expert cannot take part in reviews; draws skip it (rules.lifecycle.check_leave)."""
     if expert.status not in IN_LIBRARY:
         raise InvalidInput("入库后方可登记请假")
-    leave = ExpertLeave(expert_id=expert.id, start_date=start, end_date=end, reason=reason.strip()[:200])
+    check_leave(start, end, reason, today or local_now().date())
+    leave = ExpertLeave(expert_id=expert.id, start_date=start, end_date=end, reason=reason.strip())
     db.session.add(leave)
     audit.record("leave_added", expert, user=user, start=str(start), end=str(end))
     return leave

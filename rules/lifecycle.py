@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rules import InvalidInput
 from rules.eligibility import MAX_AGE, age_on
 
 WARNING_DAYS = 30
@@ -81,3 +82,28 @@ def over_age_for_exit(birth: date | None, priority_codes, today: date) -> bool:
     if years != MAX_AGE + 1:
         return years > MAX_AGE + 1
     return age_on(birth, today) > MAX_AGE
+
+
+# A leave (请假) keeps an admitted expert out of draws for a while. It is registered at most a year
+# ahead and lasts at most a year: an expert away for longer asks to leave the library (§8(二)).
+LEAVE_REASON_MAX = 200
+
+
+def last_day_of_leave(start: date) -> date:
+    """The latest end of a leave beginning on `start`: the day before its first anniversary."""
+    return anniversary(start, 1) - timedelta(days=1)
+
+
+def check_leave(start: date, end: date, reason: str, today: date) -> None:
+    """Raise InvalidInput saying what is wrong with a leave from `start` to `end` (both days included)."""
+    if end < start:
+        raise InvalidInput("结束日期不能早于开始日期")
+    if end < today:
+        raise InvalidInput("结束日期不能早于今天：已经过去的日子无需请假")
+    if start > anniversary(today, 1):
+        raise InvalidInput(f"开始日期最晚为{anniversary(today, 1):%Y年%m月%d日}：请假只能登记一年以内的")
+    if end > last_day_of_leave(start):
+        raise InvalidInput(f"请假最长一年：自{start:%Y年%m月%d日}开始的请假最晚到{last_day_of_leave(start):%Y年%m月%d日}"
+                           "结束；更长时间不能参加的，可申请不再担任专家")
+    if len(reason.strip()) > LEAVE_REASON_MAX:
+        raise InvalidInput(f"事由不超过{LEAVE_REASON_MAX}字（现为{len(reason.strip())}字）")

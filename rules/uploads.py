@@ -7,6 +7,15 @@ from rules import InvalidInput
 from rules.text import control_characters, replace_extension
 
 MAX_BYTES = 10 * 1024 * 1024
+# The largest request the app reads (its MAX_CONTENT_LENGTH): one file of MAX_BYTES, the form's other
+# fields and the multipart framing. A file up to it hears the rule's own message below; a larger
+# request is refused before it is read (413), naming this limit (web/errors.py).
+MAX_REQUEST_BYTES = MAX_BYTES + 1024 * 1024
+
+
+def megabytes(size: int) -> str:
+    """A size as people read it: 10 MB, 10.5 MB."""
+    return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
 # Magic numbers: the file's own first bytes decide its type, never its name.
 SIGNATURES = [
     (b"%PDF-", "application/pdf", ".pdf"),
@@ -38,7 +47,7 @@ def check_upload(name: str | None, head: bytes, size: int) -> UploadCheck:
     if size == 0:
         raise InvalidInput("文件是空的")
     if size > MAX_BYTES:
-        raise InvalidInput(f"文件过大（{size / 1024 / 1024:.1f} MB），单个文件不超过10 MB")
+        raise InvalidInput(f"文件过大（{megabytes(size)}），单个文件不超过{megabytes(MAX_BYTES)}")
     for magic, content_type, extension in SIGNATURES:
         if head.startswith(magic):
             return UploadCheck(content_type, extension, name)

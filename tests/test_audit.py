@@ -192,3 +192,98 @@ def test_two_requests_appending_at_the_same_moment_both_land_in_the_chain(clean_
         assert [name for _seq, name in names[-2:]] == ["first", "second"]
         checked, problems = verify_chain()
         assert problems == [] and checked == len(names)
+
+
+# The chain's head kept outside the database (issue 16, item 7). -------------------------------------------
+
+def _daily_job_log(app, tmp_path, day: str = "2030-03-01"):
+    """Run the daily job as cron does, its output appended to the job's log file."""
+    result = app.test_cli_runner().invoke(args=["lifecycle", "--today", day])
+    assert result.exit_code == 0, result.output
+    log = tmp_path / "expertlib-lifecycle.log"
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(result.output)
+    return log, result.output
+
+
+def _verify_against(app, path):
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--against", str(path)])
+    return result.exit_code, result.output
+
+
+def test_the_daily_job_records_the_head_and_a_cut_short_chain_is_found_against_its_log(demo_app, tmp_path):
+    from rules.audit import heads_in
+
+    log, output = _daily_job_log(demo_app, tmp_path)
+    with demo_app.app_context():
+        seq, digest = audit.chain_head()
+    assert f"审计链头 date=2030-03-01 seq={seq} sha256={digest}" in output.splitlines()
+    assert [h.seq for h in heads_in(log.read_text(encoding="utf-8"))] == [seq]
+    # Work goes on after the job; the next night's job records the new head beside the old one.
+    with demo_app.app_context():
+        audit.record("test", username="tester", n=1)
+        db.session.commit()
+    _daily_job_log(demo_app, tmp_path, "2030-03-02")
+    assert len(heads_in(log.read_text(encoding="utf-8"))) == 2
+    assert _verify_against(demo_app, log)[0] == 0
+    # Untouched, both verifications pass; the last entries deleted, only --against sees it.
+    with demo_app.app_context():
+        last = audit.chain_head()[0]
+    _raw(demo_app, "DELETE FROM audit_entry WHERE seq > :keep", keep=seq)
+    code, output = _verify(demo_app)
+    assert code == 0 and "哈希链完整" in output  # what remains is still a whole chain
+    code, output = _verify_against(demo_app, log)
+    assert code == 1, output
+    assert f"审计链头 date=2030-03-02 seq={last}" in output and f"审计日志现只到序号 {seq}" in output
+    assert "链头核对失败" in output and "被截短或改写" in output
+
+
+def test_a_rewritten_chain_ending_at_the_same_number_is_found_too(chain, tmp_path):
+    """Delete the last entries and write new ones in their place (rehashed): the head's hash differs."""
+    log, _output = _daily_job_log(chain, tmp_path)
+    with chain.app_context():
+        seq, digest = audit.chain_head()
+    _raw(chain, "DELETE FROM audit_entry WHERE seq >= :seq", seq=seq - 1)
+    with chain.app_context():
+        for n in range(2):
+            audit.record("forged", username="intruder", n=n)
+        db.session.commit()
+        assert audit.chain_head()[0] == seq
+    assert _verify(chain)[0] == 0
+    code, output = _verify_against(chain, log)
+    assert code == 1 and f"序号 {seq} 的记录哈希不符" in output and digest in output
+
+
+def test_the_supervisors_email_carries_the_head_and_a_saved_email_verifies(demo_app, tmp_path):
+    """The e-mail is queued to every active supervisor with an address; saved from a mail client (the body
+    base64-encoded), it is what --against reads."""
+    from email.message import EmailMessage
+
+    from models import OutboxMessage, User
+
+    _log, output = _daily_job_log(demo_app, tmp_path)
+    with demo_app.app_context():
+        seq, digest = audit.chain_head()
+        supervisors = db.session.scalars(select(User).where(User.role == "supervisor")).all()
+        mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "audit_head")).all()
+        assert {m.user_id for m in mails} == {u.id for u in supervisors} and supervisors
+        line = f"审计链头 date=2030-03-01 seq={seq} sha256={digest}"
+        assert all(line in m.body and m.status == "queued" and "审计日志链头" in m.subject for m in mails)
+        body = mails[0].body
+    saved = EmailMessage()
+    saved["Subject"], saved["To"] = "审计日志链头", "supervisor@demo.sx.gov.cn"
+    saved.set_content(body, cte="base64")
+    eml = tmp_path / "链头.eml"
+    eml.write_bytes(bytes(saved))
+    assert line not in eml.read_bytes().decode("ascii")  # only the decoded body holds it
+    assert _verify_against(demo_app, eml)[0] == 0
+    _raw(demo_app, "DELETE FROM audit_entry WHERE seq = :seq", seq=seq)
+    code, output = _verify_against(demo_app, eml)
+    assert code == 1 and line in output
+
+
+def test_verify_against_a_file_without_a_head_fails(chain, tmp_path):
+    empty = tmp_path / "other.log"
+    empty.write_text("2030-03-01 每日任务：公示期满入库 0 人\n", encoding="utf-8")
+    code, output = _verify_against(chain, empty)
+    assert code == 1 and "没有找到链头记录" in output

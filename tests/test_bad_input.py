@@ -456,9 +456,10 @@ def _leave_form(app):
         db.session.add(leave)
         db.session.commit()
         leave_id = str(leave.id)
-    good = {"start": "2027-01-01", "end": "2027-01-10", "reason": "出差"}
+    start, end = (str(local_now().date() + timedelta(days=d)) for d in (60, 70))
+    good = {"start": start, "end": end, "reason": "出差"}
     pages = st.sampled_from(["/me/leave", f"/me/leave/{leave_id}/remove"])
-    return "expert", st.tuples(pages, form({"start": values("2027-01-01"), "end": values("2027-01-10"),
+    return "expert", st.tuples(pages, form({"start": values(start), "end": values(end),
                                             "reason": values("出差")}, good))
 
 

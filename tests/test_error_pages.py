@@ -65,3 +65,45 @@ def test_a_500_shows_no_stack_trace_nor_sql(failing_app, url, caplog):
     assert any(record.exc_info for record in caplog.records)
     # The failed transaction was rolled back: the next request works.
     assert client.get("/_test/ok").get_data(as_text=True) == "1"
+
+
+def test_an_upload_over_the_limit_is_told_the_real_limits(demo_app):
+    """The request limit (MAX_CONTENT_LENGTH, 413) leaves room for any file the rule allows (MAX_BYTES), and
+    both are named in MB from where they are set; a file between the two hears the rule's own message."""
+    import io
+
+    from rules.uploads import MAX_BYTES, MAX_REQUEST_BYTES, megabytes
+    from tests.conftest import register
+
+    limit = demo_app.config["MAX_CONTENT_LENGTH"]
+    assert limit == MAX_REQUEST_BYTES and limit - MAX_BYTES >= 512 * 1024  # a file, its form, the framing
+    assert (megabytes(limit), megabytes(MAX_BYTES)) == ("11 MB", "10 MB")
+    expert = register(demo_app)  # a draft: may upload
+
+    def upload(size: int):
+        return expert.post("/me/upload/title_certificate", {"file": (io.BytesIO(b"%PDF-" + b"0" * size), "证书.pdf")},
+                           content_type="multipart/form-data", follow_redirects=True)
+
+    response = upload(limit)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "超过了每次提交11 MB的上限" in page and "单个文件不超过10 MB" in page
+    response = upload(MAX_BYTES + 512 * 1024)  # under the request limit, over the file limit: the rule says so
+    assert response.status_code == 200 and "文件过大（10.5 MB），单个文件不超过10 MB" in response.get_data(as_text=True)
+    # A form field past Flask's per-field limit (multipart), in a request under the size limit: that limit is named.
+    response = expert.post("/me/leave", {"start": "2030-01-01", "end": "2030-01-02", "reason": "长" * 200_000},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413 and "每项不超过500 KB" in response.get_data(as_text=True)
+
+
+def test_the_413_names_the_configured_limit(app, database_url, tmp_path):
+    small = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
+                        "UPLOAD_DIR": str(tmp_path), "SERVER_NAME": "localhost", "MAX_CONTENT_LENGTH": 2 * 1024 * 1024})
+    try:
+        response = small.test_client().post("/login", data={"username": "x" * (3 * 1024 * 1024)})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 413 and "超过了每次提交2 MB的上限" in page and "单个文件不超过2 MB" in page
+    finally:
+        with small.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEntry, Expert, ExpertEvent, ExpertExit, User, db
+from models import AuditEntry, Expert, ExpertEvent, ExpertExit, User, db, local_now
 from operations.lifecycle import exit_expert, reapply_after_exit
 from rules import InvalidInput
 from rules.lifecycle import EXIT_REASONS
@@ -141,16 +141,17 @@ def test_leave_periods_are_skipped_by_draws(demo_app):
         expert_id = expert.id
     browser = Browser(demo_app.test_client())
     browser.login("expert")
-    browser.post("/me/leave", {"start": "2026-12-20", "end": "2026-12-31", "reason": "出国访问"})
+    start, end = (str(local_now().date() + timedelta(days=d)) for d in (20, 31))
+    browser.post("/me/leave", {"start": start, "end": end, "reason": "出国访问"})
     with demo_app.app_context():
         from models import ExpertLeave
 
         leave = db.session.scalar(select(ExpertLeave).where(ExpertLeave.expert_id == expert_id))
-        assert (str(leave.start_date), str(leave.end_date)) == ("2026-12-20", "2026-12-31")
-    page = browser.post("/me/leave", {"start": "2026-12-31", "end": "2026-12-20", "reason": "会议"})
+        assert (str(leave.start_date), str(leave.end_date)) == (start, end)
+    page = browser.post("/me/leave", {"start": end, "end": start, "reason": "会议"})
     text = page.get_data(as_text=True)  # /me/ again, the message at the form and the dates as typed
     assert page.status_code == 400 and "结束日期不能早于开始日期" in text
-    assert 'value="2026-12-31"' in text and 'value="2026-12-20"' in text and 'value="会议"' in text
+    assert f'value="{end}"' in text and f'value="{start}"' in text and 'value="会议"' in text
 
 
 def test_an_unanswered_invitation_expires_at_its_deadline_and_the_next_backup_is_invited(demo_app):

@@ -333,6 +333,62 @@ def test_leave_is_registered_only_once_admitted(demo_app):
         assert count(ExpertLeave, ExpertLeave.expert_id == expert_id) == 0
 
 
+def _days(n: int) -> str:
+    from models import local_now
+
+    return str(local_now().date() + timedelta(days=n))
+
+
+@pytest.mark.parametrize("start, end, reason, said", [
+    (1, 10, "长" * 201, "事由不超过200字"),
+    (-10, -1, "补登", "结束日期不能早于今天"),
+    (1, None, "长期外派", "请假最长一年"),  # None: 9999-12-31, as the probe typed
+    (10, 1, "会议", "结束日期不能早于开始日期"),
+    (30, 30 + 366, "访学", "请假最长一年"),
+    (400, 401, "远期", "请假只能登记一年以内的"),
+], ids=["long-reason", "in-the-past", "ending-9999", "end-before-start", "longer-than-a-year", "too-far-ahead"])
+def test_a_leave_is_refused_at_its_form_with_what_was_typed_kept(demo_app, start, end, reason, said):
+    """/me/ again (400): the message at the leave form, the dates and the reason as typed; no leave kept."""
+    from html import escape
+
+    start, end = _days(start), "9999-12-31" if end is None else _days(end)
+    with demo_app.app_context():
+        expert_id = expert_where(demo_app, name=user("expert").name).id
+        before = count(ExpertLeave, ExpertLeave.expert_id == expert_id)
+    refused = staff(demo_app, "expert").post("/me/leave", {"start": start, "end": end, "reason": reason})
+    page = refused.get_data(as_text=True)
+    form = page[page.index('action="/me/leave"'):]
+    form = form[:form.index("</form>")]
+    assert refused.status_code == 400 and said in form, form
+    assert f'value="{start}"' in form and f'value="{end}"' in form and f'value="{escape(reason)}"' in form
+    with demo_app.app_context():
+        assert count(ExpertLeave, ExpertLeave.expert_id == expert_id) == before
+
+
+def test_a_leave_a_year_long_from_today_is_registered(demo_app):
+    from rules.lifecycle import last_day_of_leave
+    from models import local_now
+
+    today = local_now().date()
+    response = staff(demo_app, "expert").post("/me/leave", {"start": str(today), "end": str(last_day_of_leave(today)),
+                                                            "reason": "长" * 200})
+    assert response.status_code == 302
+    with demo_app.app_context():
+        leave = db.session.scalar(select(ExpertLeave).order_by(ExpertLeave.id.desc()).limit(1))
+        assert (leave.start_date, leave.end_date, leave.reason) == (today, last_day_of_leave(today), "长" * 200)
+
+
+def test_the_operation_refuses_a_long_reason_rather_than_cutting_it(demo_app):
+    """Past the form (which counts what was typed), the operation still refuses: nothing is cut off silently."""
+    from operations.lifecycle import add_leave
+
+    with demo_app.app_context():
+        expert = db.session.scalar(select(Expert).where(Expert.user_id == user("expert").id))
+        with pytest.raises(InvalidInput, match="事由不超过200字（现为201字）"):
+            add_leave(expert, date(2030, 1, 1), date(2030, 1, 2), " " + "长" * 201, user("expert"),
+                      today=date(2029, 12, 1))
+
+
 @pytest.mark.parametrize("who, reason, said", [
     ("applicant", "不再从事该专业", "只有在库专家可以申请出库"),
     ("expert", "   ", "请写明申请不再担任专家的原因"),

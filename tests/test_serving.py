@@ -8,10 +8,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
 from tests.conftest import DEMO_PASSWORD, ROOT
+from web.security import SERVER_HEADER
 
 
 def _free_port() -> int:
@@ -49,6 +51,9 @@ def test_gunicorn_workers_serve_a_signed_in_session(demo_app, database_url):
         body = urllib.parse.urlencode({"csrf_token": token, "username": "bureau", "password": DEMO_PASSWORD})
         landed = browser.open(base + "/login", data=body.encode(), timeout=30)
         assert landed.status == 200 and landed.url.startswith(base + "/admin")
+        # The Server header names neither gunicorn nor the framework (wsgi.py); static files alike.
+        for response in (landed, browser.open(base + "/static/app.css", timeout=30)):
+            assert response.headers.get_all("Server") == [SERVER_HEADER], response.headers.get_all("Server")
         # Several requests, so that both workers answer: the session holds in each.
         for _ in range(6):
             page = browser.open(base + "/admin/expert/", timeout=30).read().decode()
@@ -63,3 +68,22 @@ def test_the_served_app_keeps_its_own_objects_out_of_the_collector(tmp_path):
     out = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert int(out.stdout.strip()) > 10_000
+
+
+def test_the_development_server_does_not_name_itself(database_url):
+    """`python app.py` (make run): Werkzeug's server would say "Werkzeug/3.x Python/3.11"."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "PORT": str(port)}
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/login", server)
+        for path in ("/login", "/static/app.css", "/no-such-page"):
+            try:
+                response = urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30)
+            except urllib.error.HTTPError as error:  # the 404 page
+                response = error
+            assert response.headers.get_all("Server") == [SERVER_HEADER], (path, response.headers.get_all("Server"))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -131,7 +131,7 @@ def test_logout_ends_the_session_for_a_copy_of_the_cookie_too(demo_app):
     browser = _signed_in(demo_app, "leader")
     cookie = _session_cookie(browser)
     assert _is_signed_in(_with_cookie(demo_app, cookie))
-    browser.get("/logout")
+    browser.post("/logout", {})
     assert not _is_signed_in(browser)
     assert not _is_signed_in(_with_cookie(demo_app, cookie))
     # Signing in again works as before.
@@ -228,7 +228,7 @@ def test_an_account_the_bureau_creates_must_change_its_password_first(demo_app):
     assert response.status_code == 302
     assert not _user(demo_app, "keqiao_clerk").must_change_password
     assert clerk.get("/admin/drawrequest/").status_code == 200
-    clerk.get("/logout")
+    clerk.post("/logout", {})
     again = Browser(demo_app.test_client())
     assert again.login("keqiao_clerk", "Keqiao2026").status_code == 200  # the bureau's password is gone
     response = again.login("keqiao_clerk", "Shaoxing2027")
@@ -239,7 +239,7 @@ def test_logout_is_open_while_the_password_must_change(demo_app):
     bureau = _signed_in(demo_app, "bureau")
     _new_account(demo_app, bureau, "keqiao_clerk2")
     clerk = _signed_in(demo_app, "keqiao_clerk2", "Keqiao2026")
-    response = clerk.get("/logout")
+    response = clerk.post("/logout", {})
     assert response.headers["Location"].endswith("/login")
     assert "登录" in clerk.get("/login").get_data(as_text=True)
 

@@ -83,9 +83,11 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+@bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session: a copy of the cookie kept elsewhere stops working too (a new session token)."""
+    """End the session: a copy of the cookie kept elsewhere stops working too (a new session token).
+
+    Only a POST with the CSRF token (CSRFProtect): a link or an image on another site cannot log anyone out."""
     if current_user.is_authenticated:
         sign_out(current_user._get_current_object())
         db.session.commit()

@@ -27,7 +27,7 @@ from rules.changes import CHANGE_STATES, PROPOSERS
 from rules.credit_code import validate_credit_code
 from rules.draw_requests import ATTENDANCE
 from rules.invitations import SHOWN_TO_EXPERT
-from rules.lifecycle import EXIT_REQUEST_STATES
+from rules.lifecycle import EXIT_REQUEST_STATES, LEAVE_REASON_MAX
 from rules.invitations import STATES as INVITATION_STATES
 from rules.record import FILE_KINDS
 from web.downloads import send_download
@@ -55,7 +55,7 @@ class AvoidanceForm(AppForm):
 class LeaveForm(AppForm):
     start = DateField("开始日期", [InputRequired("请填写请假的起止日期")])
     end = DateField("结束日期", [InputRequired("请填写请假的起止日期")])
-    reason = StringField("事由", [Length(max=200, message="事由不超过200字")])
+    reason = StringField("事由", [Length(max=LEAVE_REASON_MAX, message=f"事由不超过{LEAVE_REASON_MAX}字")])
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, g, request
+from werkzeug.serving import WSGIRequestHandler
 
 # The policy minus script-src, which carries the nonce of each response.
 _POLICY = (
@@ -30,6 +31,9 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+# Our and Flask-Admin's scripts, styles and fonts: the same for everyone, so a browser may keep them.
+STATIC_ENDPOINTS = frozenset({"static", "admin.static"})
 
 
 def csp_nonce() -> str:
@@ -54,4 +58,22 @@ def register_security_headers(app: Flask) -> None:
         response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
         for name, value in HEADERS.items():
             response.headers[name] = value
+        if request.endpoint not in STATIC_ENDPOINTS:
+            # Every page may hold personal data (a record, a roster, a form typed into): no copy is kept
+            # by the browser's cache, a shared computer's back button, or a proxy.
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# What the Server header says, instead of the server's name and version ("Werkzeug/3.1 Python/3.11",
+# "gunicorn"), which only help someone looking for a known hole. The server writes the header itself
+# (one set by the app would come as a second Server header), so each is told: the development
+# server by this handler (app.py), gunicorn in wsgi.py.
+SERVER_HEADER = "expertlib"
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's development server, naming neither itself nor Python in the Server header."""
+
+    def version_string(self) -> str:
+        return SERVER_HEADER

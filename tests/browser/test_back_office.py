@@ -27,6 +27,23 @@ def test_each_staff_account_sees_only_its_menus(live_server, page, shot, usernam
     shot(page, f"home-{username}")
 
 
+@pytest.mark.parametrize("username, home", [("bureau", "/admin/"), ("expert", "/me/")])
+def test_logout_is_a_button_that_looks_like_a_link_and_ends_the_session(live_server, page, shot, username, home):
+    """退出 posts a form (with the CSRF token); it is drawn as the link it replaced."""
+    login(page, live_server, username)
+    assert page.url.endswith(home)
+    button = page.locator("form.logout-form button")
+    assert button.count() == 1 and button.inner_text().strip() == "退出"
+    style = button.evaluate("b => [getComputedStyle(b).borderTopStyle, getComputedStyle(b).backgroundColor]")
+    assert style == ["none", "rgba(0, 0, 0, 0)"], style
+    shot(page, f"logout-button-{username}", full_page=False)
+    button.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/login") and "您已安全退出" in page.content()
+    page.goto(f"{live_server}{home}")
+    assert "/login" in page.url
+
+
 def test_wrong_password_is_refused_in_chinese(live_server, page, shot):
     login(page, live_server, "bureau", "Wrong@2026")
     assert "用户名或密码错误" in page.content()
