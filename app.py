@@ -128,6 +128,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         # How old the dashboard's figures may be (seconds); the Excel workbook is always computed afresh.
         DASHBOARD_CACHE_SECONDS=int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300")),  # engagements per expert per year (§12)
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # Public forms per client address (web/rate_limits.py); unset: its defaults and storage.
+        **{key: os.environ[key] for key in ("RATELIMIT_OBJECTIONS", "RATELIMIT_REGISTRATIONS",
+                                            "RATELIMIT_STORAGE_URI") if os.environ.get(key)},
         # How long a writer waits for a lock another holds (SQLite's write lock, a PostgreSQL row or
         # advisory lock) before its request answers 503 "busy, not saved" (seconds; below gunicorn's
         # 30 s timeout, which would otherwise kill the worker first).

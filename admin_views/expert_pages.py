@@ -45,7 +45,7 @@ class ExpertPages:
         done, error = apply_form(form, lambda: admission.decide(
             expert, form.decision.data, current_user, reason=form.reason.data or "", override=form.override.data or ""))
         if done:
-            flash(f"已{ACTIONS[form.decision.data]}：{expert.name}（当前状态：{expert.status_label}）", "success")
+            flash(f"{expert.name}：已{ACTIONS[form.decision.data]}，{admission.where_it_waits(expert)}。", "success")
             return redirect(url_for(".review_view", id=expert.id))
         objections = db.session.scalars(select(Objection).where(Objection.expert_id == expert.id)
                                         .order_by(Objection.created_at)).all()

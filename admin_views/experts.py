@@ -343,11 +343,15 @@ class ExpertView(ExpertPages, RoleView):
         return seen
 
     @staticmethod
-    def _report(count: int, errors: list[str], done) -> None:
-        """Commit what worked; say how many, and what was refused and why."""
+    def _report(count: int, errors: list[str], done, moved: list[Expert] | None = None) -> None:
+        """Commit what worked; say how many, where the moved now wait, and what was refused and why."""
         db.session.commit()
         if count > len(errors):
-            flash(done(count - len(errors)), "success")
+            said = done(count - len(errors))
+            if moved:
+                said += "；".join(f"{e.name}{admission.where_it_waits(e)}" for e in moved[:10])
+                said += f"等 {len(moved)} 人。" if len(moved) > 10 else "。"
+            flash(said, "success")
         for message in errors:
             flash(message, "error")
 
@@ -355,9 +359,11 @@ class ExpertView(ExpertPages, RoleView):
     def action_endorse(self, ids):
         experts = self._selected(ids)
         if experts is not None:
+            before = {e.id: e.status for e in experts}
             errors = admission.apply_each(experts, lambda e: admission.transition(e, "endorse", current_user),
                                           self._seen())
-            self._report(len(experts), errors, lambda n: f"已推荐 {n} 人。")
+            self._report(len(experts), errors, lambda n: f"已推荐 {n} 人：",
+                         [e for e in experts if e.status != before[e.id]])
 
     @action("publicize", "公示（7天）", "确认将所选专家列入公示？公示期7天。")
     def action_publicize(self, ids):

@@ -176,6 +176,25 @@ def apply_each(experts: list[Expert], step, seen: dict[int, str] | None = None) 
     return errors
 
 
+def where_it_waits(expert: Expert) -> str:
+    """Where an application stands now, in the words a reviewer tells the next person: whose turn it is
+    (naming the unit or department, or the bureau standing in), or what happens next."""
+    org = expert.organization
+    standing_in = stand_ins(org)
+    status = expert.status
+    if status == "pending_unit":
+        return ("待市科技局代所在单位审核" if standing_in["bureau_is_unit"]
+                else f"待所在单位（{org.name}）审核")
+    if status == "pending_dept":
+        return ("待市科技局代归口管理部门审核" if standing_in["bureau_is_department"]
+                else f"待归口管理部门（{org.department.name}）审核")
+    if status == "publicizing" and expert.publicity_batch is not None:
+        return f"公示中（{expert.publicity_batch}），期满无异议即入库"
+    return {"pending_bureau": "待市科技局审核", "returned": "已退回专家本人修改，理由已告知本人",
+            "rejected": "不予入库，理由已告知本人", "admitted": "已入库", "invited": "待专家本人填写提交",
+            "draft": "待专家本人提交"}.get(status, STATUSES.get(status, status))
+
+
 def review_choices(expert: Expert, user) -> list[str]:
     """The decisions the rules leave this reviewer on the review page, standing in where they must."""
     return [a for a in allowed_actions(expert.status, user.role, route=expert.admission_route,
