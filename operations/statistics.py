@@ -29,10 +29,11 @@ def _district_filter(query, district: str | None):
 
 
 def _experts(district):
+    # Every expert, with or without a unit yet (a district filter keeps those of its units only).
     # Only the columns the figures group by: a sub-query of whole rows is ten times the work at 100,000.
     return _district_filter(select(Expert.id, Expert.primary_discipline_id, Expert.organization_id,
                                    Expert.title_level, Expert.birth_date, Expert.birth_month)
-                            .join(Organization, Expert.organization_id == Organization.id), district)
+                            .outerjoin(Organization, Expert.organization_id == Organization.id), district)
 
 
 _recent: dict[tuple, tuple[float, datetime, dict]] = {}
@@ -91,7 +92,8 @@ def figures(year: int, district: str | None = None) -> dict:
         day = birth_date_for_age(birth, month)
         ages[age_band_on(day, today) if day else None] += n
     by_status = dict(db.session.execute(_district_filter(
-        select(Expert.status, func.count()).join(Organization, Expert.organization_id == Organization.id),
+        # An outer join: a draft not yet given a unit is an expert too (a district filter leaves it out).
+        select(Expert.status, func.count()).outerjoin(Organization, Expert.organization_id == Organization.id),
         district).group_by(Expert.status)).all())
 
     admitted_rows = db.session.execute(_district_filter(

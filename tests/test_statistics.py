@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Expert, Invitation, db
 from operations.statistics import figures
@@ -120,3 +120,18 @@ def test_the_dashboard_reuses_recent_figures_and_the_workbook_never_does(demo_ap
         assert (again, at_again) == (first, at)
         fresh, _ = recent_figures(year, None, 0)
         assert fresh["in_library"] == first["in_library"] + 1 == figures(year)["in_library"]
+
+
+def test_the_status_sheet_counts_every_expert_even_a_draft_without_a_unit(demo_app):
+    """Issue 17: the 按状态 sheet counted 24 drafts where the database held 49 (drafts with no unit yet)."""
+    from rules.admission import STATUSES
+    from tests.factories import make_expert
+
+    with demo_app.app_context():
+        draft = make_expert("draft", name="无单位草稿")
+        draft.organization_id = None
+        db.session.commit()
+        counted = dict(figures(date.today().year)["by_status"])
+        in_sql = {STATUSES[s]: n for s, n in db.session.execute(
+            select(Expert.status, func.count()).group_by(Expert.status)).all()}
+        assert counted == in_sql
