@@ -14,8 +14,9 @@ from wtforms.fields import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from admin_views.base import RoleView, apply_form, choices, user_role
-from forms.draw_requests import (AttendanceForm, ConditionsForm, ConfirmForm, DecideForm, DrawForm, PhoneAnswerForm,
-                                 SpecialForm, SpotCheckForm, SupplementForm, age_check, codes_check, period_check)
+from forms.draw_requests import (AttendanceForm, ConditionsForm, ConfirmForm, DecideForm, DisciplineCodesField, DrawForm,
+                                 PhoneAnswerForm, SpecialForm, SpotCheckForm, SupplementForm, age_check, codes_check,
+                                 period_check)
 from forms.validators import IntRange, RuleCheck
 from models import (DrawRecord, DrawRequest, Expert, Invitation, OutboxMessage, ProjectMember, RequestAvoidance,
                     SpecialExpert, db, local_now)
@@ -62,7 +63,7 @@ class DrawRequestView(RoleView):
     column_labels = {
         "id": "编号", "title": "活动名称", "organization": "使用单位", "activity_type": "活动类型",
         "start_at": "开始时间", "end_at": "结束时间", "place": "地点", "need": "所需专家人数",
-        "backups": "备选人数", "discipline_codes": "学科代码（逗号分隔，如 520,54020）",
+        "backups": "备选人数", "discipline_codes": "学科（按代码或名称查找，可选多个）",
         "expert_type": "专家类型", "min_title": "最低职称级别", "region": "地域", "age_min": "年龄下限（周岁）",
         "age_max": "年龄上限（周岁）", "status": "状态", "members": "参评项目成员",
         "avoidances": "申请方声明的回避", "response_hours": "答复期限（小时）",
@@ -82,7 +83,8 @@ class DrawRequestView(RoleView):
     form_columns = ["title", "activity_type", "start_at", "end_at", "place", "need", "backups",
                     "response_hours", "discipline_codes", "expert_type", "min_title", "region", "age_min",
                     "age_max", "members", "avoidances", "special_experts"]
-    form_overrides = {"activity_type": SelectField, "expert_type": SelectField, "min_title": SelectField,
+    form_overrides = {"discipline_codes": DisciplineCodesField, "activity_type": SelectField,
+                      "expert_type": SelectField, "min_title": SelectField,
                       "region": SelectField, "start_at": DateTimeLocalField, "end_at": DateTimeLocalField}
     form_args = {
         "title": {"validators": [InputRequired("请填写活动名称"), Length(max=200)]},

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from wtforms import (DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
                      ValidationError)
+from wtforms.fields.choices import Choice, SelectFieldBase
 from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import Select
 
 from forms.base import AppForm
 from forms.fields import ParsedField, text_length
@@ -25,6 +27,31 @@ def codes_check(form, field):
     if unknown:
         raise ValidationError("未知的学科代码：" + "、".join(unknown))
     field.data = ",".join(codes)
+
+
+class DisciplineCodesField(SelectFieldBase):
+    """学科 picked from the GB/T 13745 list: a multi-select the back office turns into a search box (type a
+    code or a name). Kept as "code,code", as typed before; a value typed with commas still works."""
+
+    widget = Select(multiple=True)
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"data-role": "select2", "data-placeholder": "输入学科代码或名称查找"})
+        super().__init__(label, validators, **kwargs)
+
+    def iter_choices(self):
+        chosen = {c.strip() for c in (self.data or "").replace("，", ",").split(",")}
+        return [Choice(code, f"{code} {name}", code in chosen, {}) for code, name in db.session.execute(
+            select(Discipline.code, Discipline.name).order_by(Discipline.code))]
+
+    def process_data(self, value):
+        self.data = value or ""
+
+    def process_formdata(self, valuelist):
+        self.data = ",".join(v.strip() for v in valuelist if v.strip())
+
+    def pre_validate(self, form):
+        pass  # codes_check names every unknown code
 
 
 def period_check(form, field):
