@@ -44,7 +44,8 @@ class ProfileForm(_RecordFields):
     college = SelectField(LABELS["college"], coerce=str, validators=[Optional()], description="高校专家填写")
     primary_discipline = SelectField(LABELS["primary_discipline"], coerce=str, validators=[Optional()])
     secondary_disciplines = MultipleChoiceField(LABELS["secondary_disciplines"], coerce=str, validators=[Optional()],
-                                                description="可多选")
+                                                description="可多选（按住 Ctrl 点选）；在上方输入代码或名称查找",
+                                                render_kw={"data-filterable": "1", "size": 8})
 
     def load_choices(self) -> None:
         """Choices from the reference tables (read per request: the bureau may change them)."""
@@ -57,7 +58,9 @@ class ProfileForm(_RecordFields):
         grouped: dict[str, list] = {}
         for d in disciplines:
             group = d.parent.name if d.parent else d.name
-            grouped.setdefault(f"{(d.parent or d).code} {group}", []).append((str(d.id), str(d)))
+            # The group is headed by the first-level discipline; choosing it means the whole of it.
+            label = f"{d}（整个一级学科）" if d.parent is None else str(d)
+            grouped.setdefault(f"{(d.parent or d).code} {group}", []).append((str(d.id), label))
         self.primary_discipline.choices = {"": BLANK, **grouped}
         self.secondary_disciplines.choices = grouped
         colleges = db.session.scalars(select(College).join(Organization).order_by(Organization.name, College.name)).all()
