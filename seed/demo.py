@@ -115,6 +115,17 @@ def _resident_id(rng: random.Random, region: str, birth: date, sex: str) -> str:
     return body + resident_id_check_char(body)
 
 
+def _active_days_ago(n: int, drawn: int, status: str) -> int:
+    """How long ago a demo expert was last active (admitted, for those without an account): most within the
+    year, one in forty a month short of a year (the first daily job marks nobody dormant at once), the
+    dormant ones between one and two years — a few of them a month short of two (nobody exits at once)."""
+    if status == "dormant":
+        return 705 + drawn % 20 if n % 4 == 0 else 400 + drawn % 300
+    if n % 40 == 1:
+        return 340 + drawn % 20
+    return 30 + drawn % 300
+
+
 def _ref(kind: str) -> dict[str, ReferenceItem]:
     return {r.code: r for r in db.session.scalars(select(ReferenceItem).where(ReferenceItem.kind == kind))}
 
@@ -208,7 +219,8 @@ def load_demo() -> str:
             title_issued_on=today - timedelta(days=rng.randint(400, 7000)),
             status=status,
             admission_route="invitation" if status == "invited" else "open",
-            admitted_on=today - timedelta(days=rng.randint(30, 1200)) if status in ("admitted", "dormant", "exited") else None,
+            admitted_on=today - timedelta(days=_active_days_ago(n, rng.randint(30, 1200), status))
+            if status in ("admitted", "dormant", "exited") else None,
             user=users["expert"] if n == 0 else None,
         )
         # Every random draw is made before this check, so the sequence (and so every key) is

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -431,3 +432,14 @@ def test_an_over_age_expert_waits_out_of_draws_until_the_bureau_exits_them(demo_
     with demo_app.app_context():
         record = db.session.scalar(select(ExpertExit).where(ExpertExit.expert_id == old_id))
         assert record.reason == "age" and "周岁" in record.evidence and record.reapply_allowed
+
+
+def test_the_first_daily_job_on_the_demo_moves_nobody_at_once(demo_app):
+    """Issue 17: the demo's activity dates made the first `flask lifecycle` exit 51 experts at once."""
+    result = demo_app.test_cli_runner().invoke(args=["lifecycle"])
+    assert result.exit_code == 0, result.output
+    assert "新进入休眠 0 人；超过两年未登录自动出库 0 人" in result.output
+    later = demo_app.test_cli_runner().invoke(args=["lifecycle", "--today",
+                                                    (date.today() + timedelta(days=40)).isoformat()])
+    moved = re.search(r"新进入休眠 (\d+) 人；超过两年未登录自动出库 (\d+) 人", later.output)
+    assert moved and 0 < int(moved[1]) + int(moved[2]) <= 10, later.output
