@@ -85,6 +85,35 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
          "超", "秀英", "华", "慧", "建华", "志强", "海燕", "国平", "晓东", "文杰", "立新", "红梅",
          "建平", "永康", "卫东", "春华", "晓峰", "雪梅", "宏伟", "子涵", "浩然", "一鸣", "思远", "嘉怡"]
+# Given names a reader takes for a man's or a woman's: the name drawn is swapped for one of the expert's sex.
+GIVEN_BY_SEX = {"M": ["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "建华", "志强", "国平", "晓东",
+                      "文杰", "立新", "建平", "永康", "卫东", "晓峰", "宏伟", "浩然", "一鸣", "思远"],
+                "F": ["芳", "娜", "敏", "静", "丽", "艳", "娟", "秀英", "华", "慧", "海燕", "红梅", "春华",
+                      "雪梅", "子涵", "嘉怡"]}
+# What titles and posts a unit of each type has (no 主任医师 at a textile firm).
+TITLES_BY_UNIT = {
+    "university": {"senior": ["教授", "研究员"], "associate": ["副教授", "副研究员"], "intermediate": ["讲师"]},
+    "hospital": {"senior": ["主任医师"], "associate": ["副主任医师"], "intermediate": ["主治医师"]},
+    "institute": {"senior": ["研究员", "正高级工程师"], "associate": ["副研究员", "高级工程师"],
+                  "intermediate": ["助理研究员", "工程师"]},
+    "intermediary": {"senior": ["正高级会计师", "正高级工程师"], "associate": ["高级会计师", "高级工程师"],
+                     "intermediate": ["会计师", "工程师"]},
+}
+TITLES_ELSEWHERE = {"senior": ["正高级工程师"], "associate": ["高级工程师"], "intermediate": ["工程师"]}
+POSTS_BY_UNIT = {"university": ["院长", "系主任", "学科带头人", ""], "hospital": ["科室主任", "副院长", ""],
+                 "institute": ["所长", "研究室主任", "首席专家", ""],
+                 "intermediary": ["总经理", "技术总监", "财务总监", ""]}
+POSTS_ELSEWHERE = ["总工程师", "技术总监", "研发中心主任", ""]
+# The degree a person with each education usually holds.
+DEGREE_OF = {"doctoral": "doctor", "master": "master", "bachelor": "bachelor"}
+
+
+def _fitting(options: list[str], drawn: str, pool: list[str]) -> str:
+    """`drawn` if it fits, else the fitting option in the same place: the random sequence stays as it was,
+    so every later value (and so every demo key) is unchanged."""
+    return drawn if drawn in options else options[pool.index(drawn) % len(options)] if options else drawn
+
+
 POSITIONS = ["教授", "主任医师", "总工程师", "研究员", "副院长", "技术总监", "高级工程师", "科室主任",
              "副教授", "副主任医师", "财务总监", "高级会计师", ""]
 TITLES = {"senior": ["教授", "主任医师", "研究员", "正高级工程师", "正高级会计师"],
@@ -189,11 +218,14 @@ def load_demo() -> str:
             org = rng.choice(list(by_name.values()))
         spec = next(s for s in ORGS if s.name == org.name)
         sex = rng.choice("MF")
+        if n == 0:
+            sex = "M"  # the demo expert is 王建国
         age = rng.randint(33, 64) if n % 17 else rng.randint(66, 72)  # a few over 65
         birth = ANCHOR - timedelta(days=age * 365 + rng.randint(0, 364))
         region = DISTRICT_REGION_CODES.get(spec.district or "", HANGZHOU)
         id_number = _resident_id(rng, region, birth, sex)
-        name = (DEMO_ACCOUNTS["expert"][0] if n == 0 else rng.choice(SURNAMES) + rng.choice(GIVEN))
+        surname, given = rng.choice(SURNAMES), rng.choice(GIVEN)
+        name = DEMO_ACCOUNTS["expert"][0] if n == 0 else surname + _fitting(GIVEN_BY_SEX[sex], given, GIVEN)
         first = rng.choice(spec.disciplines)
         primary = rng.choice(children.get(first) or [disciplines[first]])
         level = rng.choices(["senior", "associate", "intermediate"], weights=[40, 50, 10])[0]
@@ -204,8 +236,10 @@ def load_demo() -> str:
         expert = Expert(
             name=name, id_type="resident", id_number=id_number,
             birth_month=birth.replace(day=1), birth_date=birth, sex=sex, title_level=level,
-            position=rng.choice(POSITIONS), education=educations[rng.choice(["doctoral", "master", "bachelor"])],
-            degree=degrees[rng.choice(["doctor", "master", "bachelor"])],
+            position=_fitting(POSTS_BY_UNIT.get(spec.unit_type, POSTS_ELSEWHERE), rng.choice(POSITIONS), POSITIONS),
+            education=educations[(education := rng.choice(["doctoral", "master", "bachelor"]))],
+            degree=degrees[_fitting([DEGREE_OF[education]], rng.choice(["doctor", "master", "bachelor"]),
+                                    ["doctor", "master", "bachelor"])],
             mobile=f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}",
             office_phone=f"0575-8{rng.randrange(1000000, 9999999)}",
             email=f"expert{n + 1:04d}@demo-mail.cn", bank_name=rng.choice(BANKS),
@@ -215,7 +249,8 @@ def load_demo() -> str:
             years_in_field=rng.randint(3, 35), primary_discipline=primary,
             secondary_disciplines=[rng.choice(children.get(first) or [primary])] if rng.random() < .3 else [],
             priority_categories=priority, research_keywords=KEYWORDS.get(first, primary.name),
-            title_name=rng.choice(TITLES[level]) if TITLES[level][0] else "",
+            title_name=_fitting(TITLES_BY_UNIT.get(spec.unit_type, TITLES_ELSEWHERE).get(level, []),
+                                rng.choice(TITLES[level]), TITLES[level]) if TITLES[level][0] else "",
             title_issued_on=today - timedelta(days=rng.randint(400, 7000)),
             status=status,
             admission_route="invitation" if status == "invited" else "open",

@@ -96,3 +96,22 @@ def test_scale_seed_builds_a_working_library_at_every_status(demo_app):
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     daily = runner.invoke(args=["lifecycle"])
     assert daily.exit_code == 0, daily.output
+
+
+def test_the_demo_experts_are_believable(demo_app):
+    """Issue 17: sex from the ID number and the given name agree, titles fit the unit, degrees the education."""
+    from seed.demo import DEGREE_OF, GIVEN_BY_SEX, TITLES_BY_UNIT
+
+    with demo_app.app_context():
+        experts = db.session.scalars(select(Expert)).all()
+        for e in experts:
+            assert parse_resident_id(e.id_number).sex == e.sex, e.name
+            given = e.name[1:]
+            assert given not in GIVEN_BY_SEX["F" if e.sex == "M" else "M"], (e.name, e.sex)
+            if e.organization and e.organization.unit_type.code in TITLES_BY_UNIT and e.title_name:
+                fits = TITLES_BY_UNIT[e.organization.unit_type.code].get(e.title_level, [])
+                assert not fits or e.title_name in fits, (e.name, e.organization.name, e.title_name)
+            if e.education and e.degree:
+                assert DEGREE_OF[e.education.code] == e.degree.code, (e.name, e.education.name, e.degree.name)
+        hospital = [e.title_name for e in experts if e.organization and e.organization.unit_type.code != "hospital"]
+        assert not any("医师" in t for t in hospital)
