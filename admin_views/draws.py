@@ -18,8 +18,8 @@ from forms.draw_requests import (AttendanceForm, ConditionsForm, ConfirmForm, De
                                  PhoneAnswerForm, SpecialForm, SpotCheckForm, SupplementForm, age_check, codes_check,
                                  period_check)
 from forms.validators import IntRange, RuleCheck
-from models import (DrawRecord, DrawRequest, Expert, Invitation, OutboxMessage, ProjectMember, RequestAvoidance,
-                    SpecialExpert, db, local_now)
+from models import (DrawRecord, DrawRequest, Expert, Invitation, Organization, OutboxMessage, ProjectMember,
+                    RequestAvoidance, SpecialExpert, db, local_now)
 from models.base import get_by_id, parse_id
 from models.encrypted import lookup_hash
 from operations import audit, draw_requests, draws
@@ -102,8 +102,11 @@ class DrawRequestView(RoleView):
         "age_min": {"validators": [Optional(), IntRange(18, 100, "年龄应在18到100之间")]},
         "age_max": {"validators": [Optional(), IntRange(18, 100, "年龄应在18到100之间"), age_check]},
     }
+    create_template = edit_template = "admin/draw_request_form.html"
     inline_models = [
         (ProjectMember, {
+            "form_widget_args": {"unit_name": {"list": "known-units", "autocomplete": "off"},
+                                 "credit_code": {"list": "known-unit-codes", "autocomplete": "off"}},
             "form_columns": ["id", "project", "name", "is_leader", "unit_name", "credit_code", "college", "id_number"],
             "column_labels": {"project": "项目名称", "name": "姓名", "is_leader": "项目负责人",
                               "unit_name": "单位", "credit_code": "单位统一社会信用代码",
@@ -119,6 +122,8 @@ class DrawRequestView(RoleView):
         }),
         (RequestAvoidance, {
             "form_columns": ["id", "kind", "name", "credit_code", "reason"],
+            "form_widget_args": {"name": {"list": "known-units", "autocomplete": "off"},
+                                 "credit_code": {"list": "known-unit-codes", "autocomplete": "off"}},
             "form_choices": {"kind": [("unit", "单位"), ("person", "个人")]},
             "column_labels": {"kind": "类别", "name": "单位或个人名称", "credit_code": "统一社会信用代码",
                               "reason": "回避理由"},
@@ -137,6 +142,11 @@ class DrawRequestView(RoleView):
                           "reason": {"validators": [InputRequired("请写明特邀理由")]}},
         }),
     ]
+
+    def known_units(self) -> list[tuple[str, str]]:
+        """Registered units (name, credit code) to pick members' and avoided units from."""
+        return db.session.execute(select(Organization.name, Organization.credit_code)
+                                  .order_by(Organization.name)).all()
 
     def row_allows(self, page, row):
         if page == "edit_view":

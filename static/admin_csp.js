@@ -59,3 +59,86 @@
     }
   }, true);  // capture: Flask-Admin's drop-down toggles stop the click before it bubbles up to document
 })();
+
+/*
+ * The draw request's form (templates/admin/draw_request_form.html): a unit picked by name fills its credit
+ * code and a code fills its name; project members pasted from a table become rows of the inline list.
+ */
+(function () {
+  "use strict";
+
+  function partner(input, from, to) {
+    return document.getElementById(input.id.replace(new RegExp(from + "$"), to));
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target, option;
+    if (!input.matches) {
+      return;
+    }
+    if (input.matches("input[list=known-units]")) {
+      option = document.querySelector('#known-units option[value="' + CSS.escape(input.value) + '"]');
+      var code = partner(input, "(unit_name|name)", "credit_code");
+      if (option && code && !code.value) {
+        code.value = option.getAttribute("data-code");
+      }
+    } else if (input.matches("input[list=known-unit-codes]")) {
+      option = document.querySelector('#known-unit-codes option[value="' + CSS.escape(input.value.trim()) + '"]');
+      var name = partner(input, "credit_code", input.id.indexOf("members-") === 0 ? "unit_name" : "name");
+      if (option && name && !name.value) {
+        name.value = option.getAttribute("data-name");
+      }
+    }
+  });
+
+  function placePasteBox() {
+    var box = document.getElementById("member-paste-box"), members = document.getElementById("members");
+    if (box && members) {
+      members.parentNode.insertBefore(box.content.cloneNode(true), members);
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", placePasteBox);
+  } else {
+    placePasteBox();
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-member-paste]") : null;
+    if (!button || !window.faForm) {
+      return;
+    }
+    event.preventDefault();
+    var add = document.querySelector('[data-inline-add="members"]'), members = document.getElementById("members");
+    var lines = document.getElementById("member-paste").value.split(/\r?\n/), added = 0, skipped = 0;
+    lines.forEach(function (line) {
+      var cells = line.split(/\t|,|，|\s{2,}/).map(function (c) { return c.trim(); }).filter(Boolean);
+      if (cells.length < 2 && !line.trim()) {
+        return;
+      }
+      if (cells.length === 1 || cells.length > 4) {
+        cells = line.trim().split(/\s+/);
+      }
+      if (cells.length < 3) {
+        skipped += 1;
+        return;
+      }
+      if (cells.length === 3) {  // no project given: the one above it
+        var projects = members.querySelectorAll('.inline-field-list input[id$="-project"]');
+        cells.unshift(projects.length ? projects[projects.length - 1].value : "");
+      }
+      window.faForm.addInlineField(add, "members");
+      var rows = members.querySelectorAll(".inline-field-list > .inline-field");
+      var row = rows[rows.length - 1];
+      [["project", 0], ["name", 1], ["unit_name", 2], ["credit_code", 3]].forEach(function (pair) {
+        var field = row.querySelector('input[id$="-' + pair[0] + '"]');
+        if (field) {
+          field.value = cells[pair[1]] || "";
+        }
+      });
+      added += 1;
+    });
+    var said = document.querySelector("[data-member-paste-said]");
+    said.textContent = "已添加 " + added + " 人" + (skipped ? "；" + skipped + " 行少于三项未添加" : "") + "，请核对后保存。";
+  });
+})();

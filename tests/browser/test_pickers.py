@@ -28,3 +28,28 @@ def test_the_usage_unit_picks_disciplines_by_name_or_code(live_server, page, sho
     with demo_app.app_context():
         codes = db.session.scalar(select(DrawRequest.discipline_codes).where(DrawRequest.title == "选学科测试"))
     assert codes and "520" in codes.split(",") and len(codes.split(",")) == 2, codes
+
+
+def test_members_are_pasted_from_a_table_and_units_picked_by_name_or_code(live_server, page, shot, demo_app):
+    from models import Organization
+
+    with demo_app.app_context():
+        code = db.session.scalar(select(Organization.credit_code).where(Organization.name == "绍兴文理学院"))
+    login(page, live_server, "usage")
+    page.goto(f"{live_server}/admin/drawrequest/new/")
+    page.fill("#member-paste", f"智能纺机项目\t张一\t绍兴文理学院\t{code}\n智能纺机项目\t李二\t绍兴越州纺织科技有限公司\t"
+                               "91330602MA2BCDEF1X\n王三 不完整")
+    page.click("[data-member-paste]")
+    assert "已添加 2 人；1 行少于三项未添加" in page.inner_text("[data-member-paste-said]")
+    assert page.input_value("#members-0-name") == "张一"
+    assert page.input_value("#members-1-unit_name") == "绍兴越州纺织科技有限公司"
+    # A unit picked by name fills its credit code; an avoided unit typed by code fills its name.
+    page.click('[data-inline-add="members"]')
+    page.fill("#members-2-unit_name", "绍兴文理学院")
+    page.dispatch_event("#members-2-unit_name", "change")
+    assert page.input_value("#members-2-credit_code") == code
+    page.click('[data-inline-add="avoidances"]')
+    page.fill("#avoidances-0-credit_code", code)
+    page.dispatch_event("#avoidances-0-credit_code", "change")
+    assert page.input_value("#avoidances-0-name") == "绍兴文理学院"
+    shot(page, "picker-members-pasted")
