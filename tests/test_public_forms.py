@@ -222,3 +222,9 @@ def test_a_refused_form_does_not_count_against_the_limit(demo_app):
     for _ in range(8):
         assert _object(public, expert_id, contact="随便").status_code == 400
     assert _object(public, expert_id).status_code == 302
+    # A registration refused is shown again (200): it does not count either.
+    for n in range(12):
+        assert public.post("/register", {"username": f"typo{n}", "password": "x"}).status_code in (200, 400)
+    assert public.post("/register", {"username": "finally", "name": "终于", "mobile": "13905759876",
+                                     "email": "finally@example.cn", "password": "Expert2026",
+                                     "password2": "Expert2026"}).status_code == 302

@@ -93,9 +93,9 @@ def init_rate_limits(app: Flask) -> Limiter:
             app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     limiter = Limiter(key_func=get_remote_address, app=app)
     for endpoint, (config_key, default) in LIMITED.items():
-        # Only what was taken counts (an objection lodged, an account made): a person correcting a
-        # refused form is not throttled for their typing.
+        # Only what was taken counts — an objection lodged, an account made, each answered by a redirect
+        # (a refused form is shown again, 200 or 400): a person correcting their typing is not throttled.
         limit = limiter.limit(lambda key=config_key, value=default: current_app.config.get(key, value),
-                              methods=["POST"], deduct_when=lambda response: response.status_code < 400)
+                              methods=["POST"], deduct_when=lambda response: response.status_code in (302, 303))
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     return limiter
