@@ -44,7 +44,7 @@ class ProfileForm(_RecordFields):
     college = SelectField(LABELS["college"], coerce=str, validators=[Optional()], description="高校专家填写")
     primary_discipline = SelectField(LABELS["primary_discipline"], coerce=str, validators=[Optional()])
     secondary_disciplines = MultipleChoiceField(LABELS["secondary_disciplines"], coerce=str, validators=[Optional()],
-                                                description="可多选（按住 Ctrl 点选）；在上方输入代码或名称查找",
+                                                description="可多选；在上方输入学科代码或名称查找",
                                                 render_kw={"data-filterable": "1", "size": 8})
 
     def load_choices(self) -> None:
