@@ -206,7 +206,8 @@ def csrf_token(text: str) -> str:
 
 
 class FormFields(HTMLParser):
-    """The name/value pairs a browser would post from the first <form method="post"> of a page."""
+    """The name/value pairs a browser would post from the first <form method="post"> of a page that posts back
+    to the page itself (no action): the 退出 button in the menu is a form of its own, to /logout."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -220,7 +221,7 @@ class FormFields(HTMLParser):
         a = dict(attrs)
         if self.done:
             return
-        if tag == "form" and (a.get("method") or "").lower() == "post" and not self.in_form:
+        if tag == "form" and (a.get("method") or "").lower() == "post" and not a.get("action") and not self.in_form:
             self.in_form = True
             return
         if not self.in_form:

@@ -72,3 +72,38 @@ def pick_select2(page, field: str, typed: str) -> None:
     page.keyboard.type(typed)
     page.wait_for_selector(".select2-drop-active .select2-result-selectable")
     page.keyboard.press("Enter")
+
+
+@pytest.fixture(scope="session")
+def ui_app(tmp_path_factory):
+    """The demo on SQLite, once per run, for the read-only walks through every page (tests/browser/
+    test_crawl.py, test_screens.py): what a page says and how it is laid out does not depend on the
+    database, so they run once rather than once per database."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from models import db
+    from seed.demo import load_demo
+    from seed.reference import load_reference
+
+    folder = tmp_path_factory.mktemp("ui")
+    application = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'ui.db'}", "SECRET_KEY": "ui-test",
+                              "TESTING": True, "UPLOAD_DIR": str(folder / "uploads"), "DASHBOARD_CACHE_SECONDS": 0})
+    with application.app_context():
+        upgrade()
+        load_reference()
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def ui_server(ui_app):
+    server = make_server("127.0.0.1", 0, ui_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

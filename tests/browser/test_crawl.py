@@ -126,10 +126,10 @@ def crawl(page, base: str, role: str, usernames: set[str], codes: set[str]) -> t
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_a_role_reaches_reads_in_chinese_and_opens(live_server, page, demo_app, role):
-    with demo_app.app_context():
+def test_every_page_a_role_reaches_reads_in_chinese_and_opens(ui_server, page, ui_app, role):
+    with ui_app.app_context():
         usernames = set(db.session.scalars(select(User.username)))
-    problems, visited = crawl(page, live_server, role, usernames, _state_codes())
+    problems, visited = crawl(page, ui_server, role, usernames, _state_codes())
     report = "\n".join(f"{url}\n    " + "; ".join(found) for url, found in sorted(problems.items()))
     assert visited >= (3 if role == "expert" else 5), f"{role} reached only {visited} pages"
     assert not problems, f"{role}: {len(problems)} of {visited} pages\n{report}"
