@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask_admin import Admin
-from flask_admin.menu import MenuLink
+from flask_admin.menu import MenuLink, MenuView
 from flask_admin.theme import Bootstrap4Theme
 
 from models import (AuditEntry, ChangeRequest, Discipline, DrawRecord, DrawRequest, ExitRequest, Expert, Objection,
@@ -27,7 +27,7 @@ def build_admin(app) -> Admin:
     from admin_views.users import UserView
     from web.security import csp_nonce
 
-    admin = Admin(
+    admin = WorkFirstAdmin(
         app,
         name="绍兴市科技专家库",
         index_view=HomeView(name="首页", url="/admin"),
@@ -56,6 +56,23 @@ def build_admin(app) -> Admin:
     admin.add_link(RoleMenuLink("邀请入库", endpoint="expert.invite_view", category="专家管理", roles={"bureau"}))
     admin.add_link(RoleMenuLink("公示页面", url="/publicity", category="专家管理", roles={"bureau"}))
     return admin
+
+
+class WorkFirstMenuView(MenuView):
+    """A list's menu entry that opens on 待我处理 while something waits there for the user (per request,
+    so never cached); otherwise on the whole list."""
+
+    def __init__(self, name, view):
+        super().__init__(name, view, cache=False)
+
+    def get_url(self):
+        work_first = getattr(self._view, "work_first_url", None)
+        return (work_first() if work_first else None) or super().get_url()
+
+
+class WorkFirstAdmin(Admin):
+    def _add_view_to_menu(self, view) -> None:
+        self.add_menu_item(WorkFirstMenuView(view.name, view), view.category)
 
 
 class RoleMenuLink(MenuLink):

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
+from flask import (abort, after_this_request, current_app, flash, has_request_context, redirect, request, session,
+                   url_for)
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterNotEqual
@@ -126,11 +127,11 @@ def blank_in_words(form):
     return form
 
 
-class AwaitingMe(BaseSQLAFilter):
-    """待我处理: the rows waiting for this user's decision (a clause of operations/scope.py)."""
+class ClauseFilter(BaseSQLAFilter):
+    """A filter named in words for the rows meeting a clause of operations/scope.py (the user's own)."""
 
-    def __init__(self, column, clause):
-        super().__init__(column, "待我处理", options=[("1", "是")])
+    def __init__(self, column, name: str, clause):
+        super().__init__(column, name, options=[("1", "是")])
         self.clause = clause
 
     def apply(self, query, value, alias=None):
@@ -140,11 +141,43 @@ class AwaitingMe(BaseSQLAFilter):
         return "为"
 
 
-def awaiting_url(endpoint: str) -> str:
-    """The list of `endpoint` showing only what waits for this user."""
-    view = next(v for v in current_app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == endpoint)
-    key = next(k for k, (_i, flt) in view._filter_args.items() if type(flt) is AwaitingMe)
-    return url_for(f"{endpoint}.index_view", **{f"flt0_{key}": "1"})
+class AwaitingMe(ClauseFilter):
+    """待我处理: the rows waiting for this user's decision or step. A list's menu entry opens on it while
+    something waits (WorkFirstMenuView)."""
+
+    def __init__(self, column, clause):
+        super().__init__(column, "待我处理", clause)
+
+
+def _view(endpoint: str):
+    return next(v for v in current_app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == endpoint)
+
+
+def filter_url(endpoint: str, *, column: str | None = None, named: str = "待我处理", value: str = "1") -> str:
+    """The list page of `endpoint` with one filter set: `column` equal to `value`, or the filter `named`
+    (Flask-Admin numbers its filters, so the key is looked up)."""
+    def wanted(flt) -> bool:
+        if column is not None:
+            return type(flt) is FilterEqual and getattr(flt.column, "key", "") == column
+        return isinstance(flt, ClauseFilter) and flt.name == named
+
+    key = next(k for k, (_i, flt) in _view(endpoint)._filter_args.items() if wanted(flt))
+    return url_for(f"{endpoint}.index_view", **{f"flt0_{key}": value})
+
+
+def _say_instead(message: str) -> None:
+    """Flask-Admin flashes its generic success message after the hooks run; at the request's end this
+    message takes its place."""
+    from flask_admin.babel import gettext, ngettext
+
+    @after_this_request
+    def replace(response):
+        generic = {gettext("Record was successfully created."), gettext("Record was successfully saved."),
+                   ngettext("Record was successfully deleted.", "%(count)s records were successfully deleted.", 1,
+                            count=1)}
+        flashes = session.get("_flashes", [])
+        session["_flashes"] = [(c, message if c == "success" and m in generic else m) for c, m in flashes]
+        return response
 
 
 class _WhereAllowed(BaseListRowAction):
@@ -208,6 +241,17 @@ class RoleView(RoleGate, ModelView):
     def get_list_row_actions(self):
         return [_WhereAllowed(action, self) for action in super().get_list_row_actions()]
 
+    def work_first_url(self) -> str | None:
+        """The list filtered to 待我处理 while something waits there for this user, else None."""
+        awaiting = next((flt for _i, flt in self._filter_args.values() if type(flt) is AwaitingMe), None) \
+            if self._filter_args else None
+        if awaiting is None:
+            return None
+        clause = awaiting.clause(current_user)
+        if db.session.scalar(select(self.model.id).where(clause).limit(1)) is None:
+            return None
+        return filter_url(self.endpoint)
+
     def row_allows(self, page: str, row) -> bool:
         """Whether this user may open `page` (an exposed method) for this row; views with per-row rights
         (an editable status, say) answer here, so the list offers only what will open."""
@@ -267,6 +311,16 @@ class RoleView(RoleGate, ModelView):
 
     def on_model_delete(self, model):
         audit.record("delete", model, label=str(model))
+
+    # Messages: what was saved, by name, and what happens next — never Flask-Admin's bare 记录已成功保存.
+    def saved_message(self, form, model, is_created: bool) -> str:
+        return f"已{'新建' if is_created else '保存'}{self.name}“{model}”。"
+
+    def after_model_change(self, form, model, is_created):
+        _say_instead(self.saved_message(form, model, is_created))
+
+    def after_model_delete(self, model):
+        _say_instead(f"已删除{self.name}“{model}”。")
 
     @staticmethod
     def _changes(model) -> dict:

@@ -14,6 +14,7 @@ from operations.changes import choices_for, decide
 from operations.profile import change_rows
 from operations.scope import awaiting_change, change_scope
 from rules.changes import CHANGE_ACTIONS, CHANGE_STATES, PROPOSERS
+from rules.record import FILE_KINDS
 
 REVIEWERS = frozenset({"bureau", "unit", "dept"})
 
@@ -51,4 +52,4 @@ class ChangeRequestView(RoleView):
         return self.render("admin/change_review.html", change=change, expert=change.expert, rows=change_rows(change),
                            choices=[c for c, _ in form.decision.choices], actions=CHANGE_ACTIONS,
                            states=CHANGE_STATES, error=error, form_values=request.form,
-                           stand_ins=stand_ins(change.organization), proposers=PROPOSERS)
+                           stand_ins=stand_ins(change.organization), proposers=PROPOSERS, file_kinds=FILE_KINDS)

@@ -13,18 +13,18 @@ from wtforms import ValidationError
 from wtforms.fields import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from admin_views.base import RoleView, apply_form, choices, user_role
+from admin_views.base import AwaitingMe, ClauseFilter, RoleView, apply_form, choices, user_role
 from forms.draw_requests import (AttendanceForm, ConditionsForm, ConfirmForm, DecideForm, DisciplineCodesField, DrawForm,
                                  PhoneAnswerForm, SpecialForm, SpotCheckForm, SupplementForm, age_check, codes_check,
                                  period_check)
 from forms.validators import IntRange, RuleCheck
 from models import (DrawRecord, DrawRequest, Expert, Invitation, Organization, OutboxMessage, ProjectMember,
-                    RequestAvoidance, SpecialExpert, db, local_now)
+                    RequestAvoidance, SpecialExpert, db, local_now, utcnow)
 from models.base import get_by_id, parse_id
 from models.encrypted import lookup_hash
 from operations import audit, draw_requests, draws
 from operations.invitations import record_phone_answer
-from operations.scope import request_scope
+from operations.scope import awaiting_request, late_invitations, request_scope
 from rules import InvalidInput
 from rules.conflicts import EXCLUSION_REASONS
 from rules.contact import validate_email, validate_mobile
@@ -40,6 +40,8 @@ from rules.masking import mask_mobile
 from web.downloads import send_download
 
 AVOIDANCE_WARNING_SHARE = 1 / 3
+# The filter (and to-do entry) for requests with an invitation unanswered past its deadline.
+LATE = "有超过答复期限未答复的邀请"
 USAGE, BUREAU = frozenset({"usage"}), frozenset({"bureau"})
 READERS = frozenset({"usage", "bureau", "supervisor"})
 
@@ -75,7 +77,8 @@ class DrawRequestView(RoleView):
         "start_at": lambda v, c, m, n: format_datetime(m.start_at, rebase=False),
         "id": lambda v, c, m, n: m.number,
     }
-    column_filters = ["status"]
+    column_filters = ["status", AwaitingMe(DrawRequest.id, awaiting_request),
+                      ClauseFilter(DrawRequest.id, LATE, lambda user: late_invitations(user, utcnow()))]
     column_default_sort = ("id", True)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-folder-open", ".manage_view", title="办理")]
 
@@ -95,7 +98,7 @@ class DrawRequestView(RoleView):
         "need": {"validators": [InputRequired("请填写所需专家人数"), IntRange(1, 50, "人数应在1到50之间")]},
         "backups": {"validators": [Optional(), IntRange(0, 30, "备选人数应在0到30之间")]},
         "response_hours": {"validators": [Optional(), IntRange(2, 168, "答复期限应在2到168小时之间")]},
-        "discipline_codes": {"validators": [InputRequired("请填写至少一个学科代码"), codes_check]},
+        "discipline_codes": {"validators": [InputRequired("请选择至少一个学科"), codes_check]},
         "expert_type": {"choices": [("", "不限")] + list(EXPERT_TYPES.items())},
         "min_title": {"choices": choices(TITLE_LEVELS)},
         "region": {"choices": list(REGIONS.items())},
@@ -181,6 +184,10 @@ class DrawRequestView(RoleView):
                 member.id_number = ""
         super().on_model_change(form, model, is_created)
 
+    def saved_message(self, form, model, is_created: bool) -> str:
+        return (f"已保存抽取申请“{model}”（草稿）：核对无误后在申请页点“提交申请”，由市科技局审批后抽取；"
+                "提交前仍可修改。")
+
     # The request's own page: everything that happens to it is offered here, each step posting its form.
     @expose("/manage/")
     def manage_view(self):
@@ -231,7 +238,7 @@ class DrawRequestView(RoleView):
             places=places, proposed=proposed,
             states=STATES, types=ACTIVITY_TYPES, inv_states=INVITATION_STATES, inv_roles=INVITATION_ROLES,
             attendance=ATTENDANCE, special_states=SPECIAL_STATES, regions=REGIONS, titles=TITLE_LEVELS,
-            expert_types=EXPERT_TYPES, mask=mask_mobile, now=local_now(), open_places=draws.open_places(req),
+            expert_types=EXPERT_TYPES, mask=mask_mobile, now=local_now(), utc_now=utcnow(), open_places=draws.open_places(req),
             may_export=lambda kind: may_export(kind, req.status, role),
             to_phone=set(db.session.scalars(select(OutboxMessage.invitation_id).where(
                 OutboxMessage.invitation_id.in_([i.id for i in invitations]),

@@ -9,11 +9,12 @@ from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin_views.base import RoleBaseView, RoleView, apply_form, choices
+from admin_views.base import AwaitingMe, RoleBaseView, RoleView, apply_form, choices
 from forms.review import DecisionForm, FlagDecisionForm
-from models import Expert, db
+from models import ExitRequest, Expert, db
 from models.base import parse_ids
 from operations.admission import apply_each
+from operations.scope import awaiting_exit
 from operations.lifecycle import (absences_of, absent_twice, decide_exit_request, exit_flagged, keep_despite_absences,
                                   overage_non_priority)
 from rules.eligibility import age_on, birth_date_for_age
@@ -36,7 +37,7 @@ class ExitRequestView(RoleView):
     column_labels = {"expert": "专家", "reason": "申请理由", "status": "状态", "created_at": "提交时间",
                      "decided_at": "处理时间", "decision_reason": "处理意见", "decided_by": "处理人"}
     column_choices = {"status": choices(EXIT_REQUEST_STATES)}
-    column_filters = ["status"]
+    column_filters = ["status", AwaitingMe(ExitRequest.id, awaiting_exit)]
     column_default_sort = ("created_at", True)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".decide_view", title="处理")]
 

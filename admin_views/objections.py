@@ -8,9 +8,11 @@ from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 
-from admin_views.base import RoleView, apply_form, choices
+from admin_views.base import AwaitingMe, RoleView, apply_form, choices
 from forms.review import DecisionForm
+from models import Objection
 from operations.admission import decide_objection
+from operations.scope import awaiting_objection
 from rules.publicity import OBJECTION_DECISIONS, OBJECTION_STATES
 
 BUREAU = frozenset({"bureau"})
@@ -30,7 +32,7 @@ class ObjectionView(RoleView):
                      "ip": "提交地址", "status": "状态", "decision_reason": "处理意见", "decided_by": "处理人",
                      "created_at": "提出时间", "decided_at": "处理时间"}
     column_choices = {"status": choices(OBJECTION_STATES)}
-    column_filters = ["status"]
+    column_filters = ["status", AwaitingMe(Objection.id, awaiting_objection)]
     column_default_sort = ("created_at", True)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".decide_view", title="处理")]
 

@@ -82,6 +82,13 @@ class UserView(RoleView):
             model.department = None
         super().on_model_change(form, model, is_created)
 
+    def saved_message(self, form, model, is_created: bool) -> str:
+        said = f"已{'新建' if is_created else '保存'}用户“{model}”"
+        if form.new_password.data and model.id != current_user.id:
+            return said + "：请将用户名和新密码告知本人，本人登录后须立即修改密码。"
+        return said + "。"
+
     def after_model_change(self, form, model, is_created):
+        super().after_model_change(form, model, is_created)
         if form.new_password.data and model.id == current_user.id:
             login_user(model)  # the bureau reset its own password: this session carries on

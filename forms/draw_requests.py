@@ -84,7 +84,8 @@ class DecideForm(AppForm):
 class ConditionsForm(AppForm):
     """Revised conditions for a supplementary draw (§12 可重新设定条件), and why."""
 
-    discipline_codes = StringField("学科代码（逗号分隔）", [InputRequired("请填写至少一个学科代码"), codes_check])
+    discipline_codes = DisciplineCodesField("学科（按代码或名称查找，可选多个）",
+                                            [InputRequired("请选择至少一个学科"), codes_check])
     expert_type = SelectField("专家类型", choices=[("", "不限")] + list(EXPERT_TYPES.items()))
     min_title = SelectField("最低职称级别", choices=[(k, v[0]) for k, v in TITLE_LEVELS.items()])
     region = SelectField("地域", choices=list(REGIONS.items()))

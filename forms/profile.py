@@ -1,6 +1,7 @@
 """The expert's own profile form (the 专家信息表), in the sections of attachment 1."""
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
@@ -12,7 +13,7 @@ from forms.validators import RuleCheck
 from models import College, Discipline, Organization, ReferenceItem, db
 from models.base import get_by_id
 from rules.credit_code import validate_credit_code
-from rules.record import LABELS
+from rules.record import FILE_KINDS, LABELS
 
 BLANK = [("", "（请选择）")]
 
@@ -25,6 +26,8 @@ SECTIONS = [
                   "provincial_library", "research_keywords"]),
     ("四、职称信息", ["title_name", "title_issued_on"]),
 ]
+# An admitted expert sends new files with a change request (a new certificate with a new title).
+ATTACHMENTS = ("五、随变更提交的材料（可选）", [f"attach_{kind}" for kind in FILE_KINDS])
 
 # Every field is optional in a draft: submitting checks completeness (rules/completeness.py).
 # Whether a record has a bad credit record is the bureau's finding, not the expert's to fill in.
@@ -46,6 +49,18 @@ class ProfileForm(_RecordFields):
     secondary_disciplines = MultipleChoiceField(LABELS["secondary_disciplines"], coerce=str, validators=[Optional()],
                                                 description="可多选；在上方输入学科代码或名称查找",
                                                 render_kw={"data-filterable": "1", "size": 8})
+
+    attach_title_certificate = FileField("新的" + FILE_KINDS["title_certificate"],
+                                         description="职称变更时请上传新的职称证书；审核通过后替换原证书")
+    attach_stamped_form = FileField("新的" + FILE_KINDS["stamped_form"], description="审核通过后替换原文件")
+    attach_priority_proof = FileField("补充" + FILE_KINDS["priority_proof"], description="审核通过后与原有材料一并保存")
+    attach_provincial_proof = FileField("补充" + FILE_KINDS["provincial_proof"],
+                                        description="审核通过后与原有材料一并保存")
+
+    def attached(self) -> dict:
+        """{kind: the FileStorage chosen} for the files sent with a change request."""
+        return {kind: self[f"attach_{kind}"].data for kind in FILE_KINDS
+                if getattr(self[f"attach_{kind}"].data, "filename", "")}
 
     def load_choices(self) -> None:
         """Choices from the reference tables (read per request: the bureau may change them)."""

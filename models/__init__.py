@@ -10,13 +10,13 @@ from models.notifications import OutboxMessage
 from models.draws import (DrawRecord, DrawRequest, ExpertLeave, Invitation, ProjectMember,
                           RequestAvoidance, SpecialExpert)
 from models.rate_limit import RateLimit
-from models.admission import (ChangeRequest, ExitRequest, ExpertEvent, ExpertExit, ExpertFile, Objection,
+from models.admission import (ChangeFile, ChangeRequest, ExitRequest, ExpertEvent, ExpertExit, ExpertFile, Objection,
                               PublicityBatch)
 
 __all__ = [
     "db", "local_now", "utcnow", "Discipline", "ReferenceItem", "College", "ManagingDepartment",
     "Organization", "ROLES", "STAFF_ROLES", "User", "UploadedFile", "EXPERT_STATUSES",
-    "Expert", "ExpertAvoidance", "AuditEntry", "ChangeRequest", "ExpertEvent", "ExpertFile",
+    "Expert", "ExpertAvoidance", "AuditEntry", "ChangeFile", "ChangeRequest", "ExpertEvent", "ExpertFile",
     "Objection", "PublicityBatch", "DrawRecord", "DrawRequest", "ExpertLeave", "Invitation",
     "ProjectMember", "RequestAvoidance", "SpecialExpert", "ExpertExit", "ExitRequest", "OutboxMessage",
     "RateLimit",

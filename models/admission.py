@@ -118,9 +118,24 @@ class ChangeRequest(db.Model):
     proposal_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+    files: Mapped[list[ChangeFile]] = relationship(order_by="ChangeFile.id", cascade="all, delete-orphan")
 
     def __str__(self) -> str:
         return f"变更申请 #{self.id}"
+
+
+class ChangeFile(db.Model):
+    """A file sent with a change request (a new title certificate, say): on the record once approved."""
+
+    __tablename__ = "change_file"
+    __table_args__ = (db.CheckConstraint(
+        "kind IN ('title_certificate', 'stamped_form', 'priority_proof', 'provincial_proof')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_request_id: Mapped[int] = mapped_column(ForeignKey("change_request.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("uploaded_file.id"), index=True)
+    file: Mapped[UploadedFile] = relationship()
+    kind: Mapped[str] = mapped_column(String(20))
 
 
 class ExitRequest(db.Model):

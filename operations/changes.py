@@ -1,14 +1,12 @@
 """Reviewing an admitted expert's change request; approval applies it."""
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import update
 
 from models import ChangeRequest, Expert, db, utcnow
 from operations import audit
 from operations.admission import stand_ins
-from operations.profile import apply_snapshot
+from operations.profile import apply_change
 from operations.scope import change_scope, within
 from rules import InvalidInput
 from rules.changes import allowed_change_actions, change_next_state
@@ -35,8 +33,7 @@ def decide(change: ChangeRequest, action: str, user, reason: str = "") -> str:
         raise InvalidInput("该变更申请已被处理，请刷新页面")
     db.session.refresh(change)
     if new == "approved":
-        expert = db.session.get(Expert, change.expert_id)
-        apply_snapshot(expert, {f: pair[1] for f, pair in json.loads(change.changes).items()})
+        apply_change(db.session.get(Expert, change.expert_id), change)
     audit.record("change_" + action, change, user=user, from_status=old, to_status=new,
                  expert_id=change.expert_id, reason=reason.strip())
     return new

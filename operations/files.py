@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from werkzeug.datastructures import FileStorage
 
-from models import Expert, ExpertExit, ExpertFile, UploadedFile, db
+from models import ChangeFile, ChangeRequest, Expert, ExpertExit, ExpertFile, UploadedFile, db
 from operations import audit
 from rules import InvalidInput
 from rules.admission import may_edit_in_place
@@ -72,9 +72,19 @@ def files_present(expert: Expert) -> dict[str, bool]:
 def expert_of_file(file_id: int) -> Expert | None:
     """The expert whose record a file belongs to (reading rights follow that expert)."""
     linked = select(ExpertFile.expert_id).where(ExpertFile.file_id == file_id).union(
-        select(ExpertExit.expert_id).where(ExpertExit.file_id == file_id))
+        select(ExpertExit.expert_id).where(ExpertExit.file_id == file_id),
+        select(ChangeRequest.expert_id).join(ChangeFile).where(ChangeFile.file_id == file_id))
     return db.session.scalar(select(Expert).where(or_(
         Expert.title_certificate_id == file_id, Expert.stamped_form_id == file_id, Expert.id.in_(linked))))
+
+
+def weighs_change_with(user, file_id: int) -> bool:
+    """Whether `user` reviews a change request the file was sent with (the new unit, when the expert
+    moves, reviews before the record is in its scope)."""
+    from operations.scope import change_scope
+
+    return db.session.scalar(select(ChangeFile.id).join(ChangeRequest).where(
+        ChangeFile.file_id == file_id, change_scope(user)).limit(1)) is not None
 
 
 def path_of(row: UploadedFile) -> Path:

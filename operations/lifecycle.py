@@ -178,18 +178,19 @@ def run_activity_clock(today: date, now: datetime | None = None) -> dict[str, in
 
 def _warn(due: list[tuple[int, str, date]]) -> int:
     """30 days before dormancy or exit, once: the outbox row naming that day is the record. The accounts
-    and the warnings already sent are read in one query each (thousands fall due on a large library's day)."""
+    and the warnings already sent are read in one query each (thousands fall due on a large library's day).
+    A warning goes by e-mail, SMS, or — for an expert with neither — waits for the bureau's telephone call."""
     from models import OutboxMessage
-    from operations.notify import queue
+    from operations.notify import notify_expert
 
     if not due:
         return 0
     ids = [expert_id for expert_id, _w, _r in due]
-    users = {}
-    for chunk in range(0, len(ids), 5000):
-        users.update(db.session.execute(select(Expert.id, User).join(User, Expert.user_id == User.id)
-                                        .where(Expert.id.in_(ids[chunk:chunk + 5000]))).tuples().all())
-    user_ids = [u.id for u in users.values()]
+    experts: dict[int, Expert] = {}
+    for chunk in range(0, len(ids), 5000):  # with their accounts: expert.user is then read from the session
+        experts.update((e.id, e) for e, _u in db.session.execute(
+            select(Expert, User).join(User, Expert.user_id == User.id).where(Expert.id.in_(ids[chunk:chunk + 5000]))))
+    user_ids = [e.user_id for e in experts.values()]
     sent: dict[tuple[int, str], list[str]] = {}
     for chunk in range(0, len(user_ids), 5000):
         for user_id, kind, body in db.session.execute(
@@ -200,13 +201,13 @@ def _warn(due: list[tuple[int, str, date]]) -> int:
     warned = 0
     with db.session.no_autoflush:
         for expert_id, warning, reference in due:
-            user = users.get(expert_id)
-            if user is None:
+            expert = experts.get(expert_id)
+            if expert is None:  # no account to keep active
                 continue
             kind, day = f"{warning}_warning", f"{warning_day(reference, warning):%Y-%m-%d}"
-            if any(day in body for body in sent.get((user.id, kind), ())):
+            if any(day in body for body in sent.get((expert.user_id, kind), ())):
                 continue
-            queue(kind, user, day=day)
+            notify_expert(kind, expert, day=day)
             warned += 1
     return warned
 

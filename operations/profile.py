@@ -6,14 +6,15 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models import ChangeRequest, College, Discipline, Expert, ExpertAvoidance, Organization, db, utcnow
+from models import (ChangeFile, ChangeRequest, College, Discipline, Expert, ExpertAvoidance, ExpertFile, Organization,
+                    db, utcnow)
 from operations import audit
 from operations.scope import record_scope, within
 from rules import InvalidInput
 from rules.admission import may_edit_in_place, may_propose_change
 from rules.changes import CHANGE_OPEN, diff, first_change_state
 from rules.masking import mask_bank_account, mask_id_number, mask_mobile
-from rules.record import label_of
+from rules.record import FILE_KINDS, SINGLE_FILE_KINDS, label_of
 
 # Profile fields and how each is kept in a snapshot: plain JSON values.
 SCALARS = ["name", "id_type", "id_number", "title_level", "position", "mobile", "office_phone", "email",
@@ -63,10 +64,13 @@ def resolve_organization(name: str, credit_code: str, in_shaoxing: bool, user) -
     return org
 
 
-def save_profile(expert: Expert, values: dict, user) -> ChangeRequest | None:
-    """Drafts change in place; a record in the library gets a change request and keeps its values."""
+def save_profile(expert: Expert, values: dict, user, files: dict | None = None) -> ChangeRequest | None:
+    """Drafts change in place; a record in the library gets a change request and keeps its values.
+    `files` ({kind: UploadedFile}) go with a change request; a draft takes its files on the upload form."""
     if may_propose_change(expert.status, user.role):
-        return propose_change(expert, values, user)
+        return propose_change(expert, values, user, files=files)
+    if files:
+        raise InvalidInput("材料请在“上传材料”处上传")
     if not may_edit_in_place(expert.status, user.role):
         raise InvalidInput("申请正在审核中，暂不能修改；如需修改请联系审核人员退回")
     changed = sorted(diff(snapshot(expert), values))
@@ -75,11 +79,12 @@ def save_profile(expert: Expert, values: dict, user) -> ChangeRequest | None:
     return None
 
 
-def propose_change(expert: Expert, values: dict, user, reason: str = "") -> ChangeRequest:
+def propose_change(expert: Expert, values: dict, user, reason: str = "", files: dict | None = None) -> ChangeRequest:
     """A change to a record in the library (§7), kept with its old and new values and who proposed it.
 
     The expert's goes to the unit; the unit's or department's to the bureau; the bureau's own correction
-    takes effect at once. Until a change takes effect the old values stand (draws use them)."""
+    takes effect at once. Until a change takes effect the old values stand (draws use them). Files sent
+    with it ({kind: UploadedFile}, a new title certificate say) join the record when it takes effect."""
     if not may_propose_change(expert.status, user.role):
         raise InvalidInput("只有在库专家的信息需要以变更方式修改")
     if user.role != "expert" and not within(record_scope, user, expert):
@@ -87,7 +92,10 @@ def propose_change(expert: Expert, values: dict, user, reason: str = "") -> Chan
     if user.role != "expert" and not reason.strip():
         raise InvalidInput("请填写变更理由")
     changes = diff(snapshot(expert), values)
-    if not changes:
+    files = {kind: row for kind, row in (files or {}).items() if row is not None}
+    if unknown := set(files) - set(FILE_KINDS):
+        raise InvalidInput(f"未知的材料类别：{'、'.join(sorted(unknown))}")
+    if not changes and not files:
         raise InvalidInput("没有需要变更的内容")
     if db.session.scalar(select(ChangeRequest.id).where(ChangeRequest.expert_id == expert.id,
                                                         ChangeRequest.status.in_(CHANGE_OPEN))):
@@ -96,14 +104,26 @@ def propose_change(expert: Expert, values: dict, user, reason: str = "") -> Chan
     request = ChangeRequest(expert_id=expert.id, changes=json.dumps(changes, ensure_ascii=False),
                             organization_id=values.get("organization_id", expert.organization_id), status=status,
                             proposed_by_id=user.id, proposal_reason=reason.strip(),
-                            decided_at=utcnow() if status == "approved" else None)
+                            decided_at=utcnow() if status == "approved" else None,
+                            files=[ChangeFile(kind=kind, file_id=row.id) for kind, row in sorted(files.items())])
     db.session.add(request)
     db.session.flush()
     audit.record("change_request", request, user=user, fields=sorted(changes), proposed_by=user.role,
-                 reason=reason.strip(), to_status=status)
+                 reason=reason.strip(), to_status=status, files=sorted(files))
     if status == "approved":
-        apply_snapshot(expert, {field: new for field, (_old, new) in changes.items()})
+        apply_change(expert, request)
     return request
+
+
+def apply_change(expert: Expert, change: ChangeRequest) -> None:
+    """An approved change onto the record: its new values, and its files in place of (a certificate, the
+    stamped form) or beside (proofs) those the record had."""
+    apply_snapshot(expert, {field: new for field, (_old, new) in json.loads(change.changes).items()})
+    for sent in change.files:
+        if sent.kind in SINGLE_FILE_KINDS:
+            setattr(expert, f"{sent.kind}_id", sent.file_id)
+        else:
+            db.session.add(ExpertFile(expert_id=expert.id, file_id=sent.file_id, kind=sent.kind))
 
 
 def describe(field: str, value) -> str:

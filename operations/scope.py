@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, exists, false, not_, or_, select, true
 
-from models import ChangeRequest, DrawRequest, Expert, Organization, User, db
+from models import ChangeRequest, DrawRequest, ExitRequest, Expert, Invitation, Objection, Organization, User, db
 
 # Leadership and the supervisor read the library's lists (masked), never a record's own files or actions.
 LIST_READERS = {"leader", "supervisor"}
@@ -98,6 +98,34 @@ def awaiting_review(user):
 def awaiting_change(user):
     """Change requests waiting for this user's decision."""
     return _awaiting(user, ChangeRequest.status, ChangeRequest.organization_id)
+
+
+def awaiting_request(user):
+    """Draw requests waiting for this user's step: the bureau approves submitted ones and draws approved
+    ones; the usage unit submits its drafts and records attendance once names are out."""
+    role = getattr(user, "role", None)
+    if role == "bureau":
+        return DrawRequest.status.in_(("submitted", "approved"))
+    if role == "usage":
+        return and_(request_scope(user), DrawRequest.status.in_(("draft", "released")))
+    return false()
+
+
+def late_invitations(user, now):
+    """Draw requests (within the user's scope) with an invitation still unanswered past its deadline:
+    the bureau may take the answer by telephone before the daily job passes the place on."""
+    late = select(Invitation.request_id).where(Invitation.status == "invited", Invitation.deadline < now)
+    return and_(request_scope(user), DrawRequest.id.in_(late))
+
+
+def awaiting_objection(user):
+    """Objections to a publicity the bureau has yet to decide."""
+    return Objection.status == "open" if getattr(user, "role", None) == "bureau" else false()
+
+
+def awaiting_exit(user):
+    """Requests to leave the library the bureau has yet to decide."""
+    return ExitRequest.status == "pending" if getattr(user, "role", None) == "bureau" else false()
 
 
 def within(scope, user, row) -> bool:

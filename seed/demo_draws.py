@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from models import (DrawRequest, Invitation, Organization, ProjectMember, RequestAvoidance, SpecialExpert, User,
-                    db, local_now)
+                    db, local_now, utcnow)
 from operations import draw_requests, invitations
 
 # (title, state to reach, days from now, disciplines)
@@ -65,13 +65,17 @@ def load_demo_draws(users: dict[str, User]) -> int:
         for n, inv in enumerate(invited):
             if n == 0 and goal != "drawn":
                 invitations.respond(inv, False, None, "当天已有门诊安排", now=now)
-            elif goal != "drawn" or n < 2:
+            elif goal != "drawn" or n < min(2, len(invited) - 1):  # the last of a drawn one stays unanswered
                 invitations.respond(inv, True, None, now=now)
         for inv in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id,
                                                                Invitation.status == "invited")):
             if goal != "drawn":
                 invitations.respond(inv, True, None, now=now)
         if goal == "drawn":
+            # One invitee let the deadline pass: the bureau's and the unit's to-do show it until the
+            # daily job passes the place on (or the bureau takes the answer by telephone).
+            late = invited[-1]
+            late.invited_at, late.deadline = utcnow() - timedelta(days=3), utcnow() - timedelta(hours=2)
             continue
         draw_requests.release(req, bureau)
         if goal == "feedback":

@@ -237,3 +237,61 @@ def test_a_changed_personal_number_is_shown_masked_to_those_who_weigh_the_change
         assert "139****5678" in page
     mine = b.get("/me/").get_data(as_text=True)
     assert "6222021234567890123" not in mine
+
+
+def test_an_admitted_expert_sends_a_new_certificate_with_a_change_and_it_replaces_the_old_on_approval(demo_app):
+    from tests.factories import PDF, upload
+
+    expert_id, form = admitted_with_account(demo_app, org_name="绍兴市人民医院")
+    with demo_app.app_context():
+        old_certificate = db.session.get(Expert, expert_id).title_certificate_id
+    b = Browser(demo_app.test_client())
+    b.login("admitted1", "Expert2026")
+    page = b.get("/me/profile").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and "新的职称证书" in page
+    form["organization_name"] = "绍兴越州纺织科技有限公司"  # reviewed by the new unit, not yet its record
+    form["title_level"] = "senior"
+    form["attach_title_certificate"] = upload(PDF, "正高级证书.pdf")
+    form["attach_priority_proof"] = upload(PDF, "人才计划证明.pdf")
+    assert b.post("/me/profile", form, content_type="multipart/form-data").status_code == 302
+    change = _change(demo_app, expert_id)
+    with demo_app.app_context():
+        sent = {f.kind: f.file_id for f in db.session.get(ChangeRequest, change.id).files}
+    assert set(sent) == {"title_certificate", "priority_proof"}
+    assert "正高级证书.pdf" in b.get("/me/").get_data(as_text=True)
+    unit = staff(demo_app, "unit")
+    review = unit.get(f"/admin/change/review/?id={change.id}").get_data(as_text=True)
+    assert "随变更提交的材料" in review and "正高级证书.pdf" in review
+    # The new unit's reviewer opens the file though the expert is not yet in its scope; others do not.
+    assert unit.get(f"/files/{sent['title_certificate']}").status_code == 200
+    assert staff(demo_app, "usage").get(f"/files/{sent['title_certificate']}").status_code in (403, 404)
+    with demo_app.app_context():
+        assert db.session.get(Expert, expert_id).title_certificate_id == old_certificate  # old one stands
+    _decide(unit, change.id, "endorse")
+    _decide(staff(demo_app, "dept"), change.id, "endorse")
+    _decide(staff(demo_app, "bureau"), change.id, "approve")
+    with demo_app.app_context():
+        from models import ExpertFile
+
+        expert = db.session.get(Expert, expert_id)
+        assert expert.title_certificate_id == sent["title_certificate"] and expert.title_level == "senior"
+        assert sent["priority_proof"] in db.session.scalars(select(ExpertFile.file_id).where(
+            ExpertFile.expert_id == expert_id, ExpertFile.kind == "priority_proof")).all()
+
+
+def test_a_change_may_be_only_a_new_file_and_a_refused_file_is_named_at_its_field(demo_app):
+    from tests.factories import PDF, upload
+
+    expert_id, form = admitted_with_account(demo_app)
+    form["position"] = "工程师"  # nothing typed changes
+    b = Browser(demo_app.test_client())
+    b.login("admitted1", "Expert2026")
+    form["attach_stamped_form"] = upload(b"<html>not a scan</html>", "表.html")
+    page = b.post("/me/profile", form, content_type="multipart/form-data").get_data(as_text=True)
+    assert "invalid-feedback d-block" in page and _change(demo_app, expert_id) is None
+    form["attach_stamped_form"] = upload(PDF, "盖章表.pdf")
+    assert b.post("/me/profile", form, content_type="multipart/form-data").status_code == 302
+    change = _change(demo_app, expert_id)
+    assert change.status == "pending_unit"
+    with demo_app.app_context():
+        assert [f.kind for f in db.session.get(ChangeRequest, change.id).files] == ["stamped_form"]

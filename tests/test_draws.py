@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from models import AuditEntry, DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, db, local_now, utcnow
+from models import AuditEntry, DrawRecord, DrawRequest, Expert, ExpertLeave, Invitation, User, db, local_now, utcnow
 from operations import draw_requests, draws, invitations
 from operations.lifecycle import absent_twice
 from rules import InvalidInput
@@ -664,7 +664,8 @@ def test_an_expert_cannot_remove_another_experts_standing_avoidance(demo_app):
     from models import ExpertAvoidance
 
     with demo_app.app_context():
-        other = db.session.scalar(select(Expert).where(Expert.status == "admitted", Expert.user_id.is_(None)))
+        other = db.session.scalar(select(Expert).join(User).where(Expert.status == "admitted",
+                                                                  User.username != "expert"))
         avoidance = ExpertAvoidance(expert_id=other.id, kind="person", name="李四", reason="配偶")
         db.session.add(avoidance)
         db.session.commit()

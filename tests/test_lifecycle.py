@@ -192,7 +192,7 @@ def test_a_warning_goes_out_thirty_days_before_dormancy_once(demo_app):
         account = add_user("warned", "expert")
         account.email = "warned@example.cn"
         account.last_login_at = LOGIN
-        make_expert("admitted", user_id=account.id)
+        make_expert("admitted", user_id=account.id, email=account.email)
         db.session.commit()
     day = date(2026, 3, 11) - timedelta(days=30)
     _run(demo_app, day - timedelta(days=1))
@@ -211,7 +211,7 @@ def test_a_warning_the_job_missed_on_its_day_goes_out_on_the_next_run(demo_app):
         account = add_user("warnedlate", "expert")
         account.email = "late@example.cn"
         account.last_login_at = LOGIN
-        make_expert("admitted", user_id=account.id)
+        make_expert("admitted", user_id=account.id, email=account.email)
         db.session.commit()
     due = date(2026, 3, 11) - timedelta(days=30)
     _run(demo_app, due + timedelta(days=3))  # the server was down on the due day and the two after
@@ -220,6 +220,23 @@ def test_a_warning_the_job_missed_on_its_day_goes_out_on_the_next_run(demo_app):
         mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "late@example.cn")).all()
         assert [m.kind for m in mails] == ["dormancy_warning"]
         assert "2026-03-11" in mails[0].body
+
+
+def test_an_expert_without_e_mail_is_warned_by_telephone(demo_app):
+    """No address: the warning waits on the bureau's 待电话通知 list, never silently unsent."""
+    from models import OutboxMessage
+
+    with demo_app.app_context():
+        account = add_user("nomail", "expert")
+        account.last_login_at = LOGIN
+        make_expert("admitted", user_id=account.id, email="", mobile="13905750001")
+        db.session.commit()
+        account_id = account.id
+    _run(demo_app, date(2026, 3, 11) - timedelta(days=30))
+    with demo_app.app_context():
+        calls = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == account_id)).all()
+        assert [(m.kind, m.channel, m.status) for m in calls] == [("dormancy_warning", "phone", "phone_pending")]
+        assert "2026-03-11" in calls[0].body and calls[0].to_address == "13905750001"
 
 
 def test_a_reminder_goes_out_once_when_a_deadline_is_near(demo_app):

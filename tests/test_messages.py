@@ -42,3 +42,22 @@ def test_publicity_says_its_period_and_what_follows(demo_app):
     review(bureau, expert_id, "publicize")
     said = _flashes(bureau.get(f"/admin/expert/review/?id={expert_id}").get_data(as_text=True))
     assert re.search(r"公示专家：已公示，公示中（\d{4}-\d\d-\d\d至\d{4}-\d\d-\d\d），期满无异议即入库", said)
+
+
+def test_a_saved_record_is_named_never_a_bare_success(demo_app):
+    from tests.test_admin_reference import _org_form
+
+    bureau = staff(demo_app, "bureau")
+    page = bureau.post("/admin/organization/new/?url=/admin/organization/", _org_form(demo_app),
+                       follow_redirects=True).get_data(as_text=True)
+    said = _flashes(page)
+    assert "已新建工作单位“绍兴测试新材料有限公司”。" in said and "成功" not in said
+    with demo_app.app_context():
+        from sqlalchemy import select
+
+        from models import Organization
+        org_id = db.session.scalar(select(Organization.id).where(Organization.name == "绍兴测试新材料有限公司"))
+    page = bureau.post(f"/admin/organization/edit/?id={org_id}", _org_form(demo_app, address="柯桥区新地址2号"),
+                       follow_redirects=True).get_data(as_text=True)
+    said = _flashes(page)
+    assert "已保存工作单位“绍兴测试新材料有限公司”。" in said and "成功" not in said

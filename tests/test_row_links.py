@@ -20,7 +20,8 @@ def _links(html: str, pattern: str) -> list[str]:
 def test_every_row_icon_on_every_list_opens_for_the_user(demo_app, role):
     browser = staff(demo_app, role)
     home = browser.get("/admin/").get_data(as_text=True)
-    lists = [u for u in _links(home, r'href="(/admin/[a-z]+/)"') if u != "/admin/"]
+    # Each list whole (its menu entry may open it filtered to 待我处理).
+    lists = [u for u in _links(home, r'href="(/admin/[a-z]+/)(?:\?[^"]*)?"') if u != "/admin/"]
     assert lists, f"{role} has no list in its menu"
     followed = 0
     for url in lists:

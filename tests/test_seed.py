@@ -7,7 +7,8 @@ from models import Discipline, Expert, ManagingDepartment, Organization, Referen
 from models.experts import EXPERT_STATUSES
 from rules.credit_code import validate_credit_code
 from rules.idcard import check_birth_month, parse_resident_id
-from seed.demo import DEMO_ACCOUNTS, load_demo
+from seed.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+from tests.conftest import Browser
 from seed.reference import load_reference
 
 
@@ -115,3 +116,18 @@ def test_the_demo_experts_are_believable(demo_app):
                 assert DEGREE_OF[e.education.code] == e.degree.code, (e.name, e.education.name, e.degree.name)
         hospital = [e.title_name for e in experts if e.organization and e.organization.unit_type.code != "hospital"]
         assert not any("医师" in t for t in hospital)
+
+
+def test_demo_experts_sign_in_with_their_own_accounts_and_some_have_no_e_mail(demo_app):
+    """Issue 17: each demo expert has an account; about one in nine has no e-mail, so invitations and
+    warnings to them take the SMS or telephone path."""
+    with demo_app.app_context():
+        experts = db.session.scalars(select(Expert)).all()
+        assert all(e.user_id for e in experts)
+        assert len({e.user_id for e in experts}) == len(experts)
+        without = [e for e in experts if not e.email]
+        assert len(experts) // 12 <= len(without) <= len(experts) // 6
+        assert all(e.mobile and not e.user.email for e in without)
+    browser = Browser(demo_app.test_client())
+    assert browser.login("expert0002", DEMO_PASSWORD).status_code == 302
+    assert "我的" in browser.get("/me/").get_data(as_text=True)

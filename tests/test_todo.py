@@ -70,3 +70,57 @@ def test_every_count_on_the_home_page_opens_exactly_its_rows(demo_app, role):
         rows = len(re.findall(r'<input type="checkbox" name="rowid"', page)) or len(
             re.findall(r'<td class="list-buttons-column">', page))
         assert rows == int(count), f"{role}: {label} says {count}, its list shows {rows}"
+
+
+def _menu_links(page: str) -> dict[str, str]:
+    """The menu's entries: label → link."""
+    return {label: href.replace("&amp;", "&")
+            for href, label in re.findall(r'<a class="dropdown-item[^"]*" href="([^"]+)">\s*([^<]+?)\s*</a>', page)}
+
+
+@pytest.mark.parametrize("role, entry", [
+    ("unit", "专家"), ("dept", "专家"), ("bureau", "专家"), ("bureau", "信息变更"), ("bureau", "抽取申请"),
+    ("bureau", "公示异议"), ("usage", "抽取申请"),
+])
+def test_a_list_opens_on_what_waits_for_the_user_while_something_does(demo_app, role, entry):
+    browser = staff(demo_app, role)
+    link = _menu_links(browser.get("/admin/").get_data(as_text=True))[entry]
+    assert "flt0_" in link, f"{role}'s {entry} opens on the whole list although work waits"
+    page = browser.get(link).get_data(as_text=True)
+    assert "待我处理" in page  # the active filter, removable to see the whole list
+    assert re.search(r'name="rowid"|list-buttons-column', page)
+
+
+def test_with_nothing_waiting_the_menu_opens_the_whole_list(demo_app):
+    with demo_app.app_context():
+        for expert in db.session.scalars(select(Expert).where(Expert.status.in_(["pending_unit", "pending_dept"]))):
+            expert.status = "draft"
+        db.session.commit()
+    for role in ("unit", "dept"):
+        links = _menu_links(staff(demo_app, role).get("/admin/").get_data(as_text=True))
+        assert links["专家"] == "/admin/expert/", role
+    links = _menu_links(staff(demo_app, "leader").get("/admin/").get_data(as_text=True))
+    assert links["专家"] == "/admin/expert/"
+
+
+@pytest.mark.parametrize("role", ["bureau", "usage"])
+def test_an_invitation_past_its_deadline_is_on_the_to_do_until_answered(demo_app, role):
+    from models import Invitation, utcnow
+    from operations.invitations import expire_invitations
+
+    browser = staff(demo_app, role)
+    home = browser.get("/admin/").get_data(as_text=True)
+    found = re.search(r'href="([^"]+)">\s*有邀请超过答复期限未答复的抽取申请\s*<span[^>]*>(\d+)</span>', home)
+    assert found and found.group(2) == "1"
+    listed = browser.get(found.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "2026年度市级科技计划项目验收（医药卫生）" in listed and "市级工程技术研究中心绩效评价" not in listed
+    with demo_app.app_context():
+        late_request = db.session.scalar(select(Invitation.request_id).where(Invitation.status == "invited"))
+    if role == "bureau":  # the usage unit sees no names before the bureau releases them (§17)
+        assert "已过答复期限" in browser.get(f"/admin/drawrequest/manage/?id={late_request}").get_data(as_text=True)
+    with demo_app.app_context():
+        assert expire_invitations(utcnow()) == 1  # the daily job passes the place on
+        assert db.session.scalar(select(Invitation).where(Invitation.status == "invited",
+                                                          Invitation.deadline < utcnow())) is None
+        db.session.commit()
+    assert "有邀请超过答复期限未答复的抽取申请" not in browser.get("/admin/").get_data(as_text=True)

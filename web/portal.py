@@ -12,13 +12,13 @@ from forms.accounts import RegisterForm
 from forms.draw_requests import InvitationAnswerForm
 from forms.fields import text_length
 from forms.validators import RuleCheck
-from forms.profile import SECTIONS, ProfileForm
+from forms.profile import ATTACHMENTS, SECTIONS, ProfileForm
 from models import (ChangeRequest, ExitRequest, Expert, ExpertAvoidance, ExpertFile, ExpertLeave, Invitation,
                     Organization, db, utcnow)
 from models.base import get_by_id, parse_id
 from operations import admission
 from operations.accounts import register_expert
-from operations.files import attach_to_expert
+from operations.files import attach_to_expert, store_upload
 from operations.lifecycle import add_leave, remove_leave, request_exit
 from operations.profile import add_avoidance, change_rows, remove_avoidance, resolve_organization, save_profile
 from rules import InvalidInput
@@ -137,7 +137,7 @@ def _index(refused: dict | None = None) -> str:
                            last_exit=last_exit, exit_reasons=EXIT_REASONS,
                            invitations=invitations, inv_states=INVITATION_STATES, now=utcnow(),
                            editable=may_edit_in_place(expert.status, "expert"), events=admission.timeline(expert),
-                           statuses=STATUSES, upload_kinds=FILE_KINDS, proofs=proofs, leave_form=LeaveForm(),
+                           statuses=STATUSES, upload_kinds=FILE_KINDS, file_kinds=FILE_KINDS, proofs=proofs, leave_form=LeaveForm(),
                            changes=[(c, change_rows(c)) for c in changes], change_states=CHANGE_STATES,
                            proposers=PROPOSERS, refused=refused or {})
 
@@ -196,7 +196,8 @@ def profile():
             form.organization_name.errors.append(str(e))
         else:
             try:
-                change = save_profile(expert, values, current_user)
+                files = {kind: _stored(form, kind, storage) for kind, storage in form.attached().items()}
+                change = save_profile(expert, values, current_user, files=files)
                 db.session.commit()
                 flash("变更申请已提交，经单位、归口管理部门和市科技局审核后生效；生效前原信息继续有效。"
                       if change else "已保存。", "success")
@@ -207,9 +208,20 @@ def profile():
     else:
         flash("请按提示修改标红的内容，其他已填写的内容都保留在表中。", "error")
     organizations = db.session.scalars(select(Organization.name).order_by(Organization.name)).all()
-    return render_template("portal/profile.html", form=form, sections=SECTIONS, expert=expert,
+    in_library = expert.status in IN_LIBRARY
+    return render_template("portal/profile.html", form=form, sections=SECTIONS + [ATTACHMENTS] * in_library,
+                           expert=expert, multipart=in_library,
                            organizations=organizations,
                            read_only=not may_edit_in_place(expert.status, "expert") and expert.status not in IN_LIBRARY)
+
+
+def _stored(form: ProfileForm, kind: str, storage):
+    """A file sent with a change request, stored; a refused one is named at its field."""
+    try:
+        return store_upload(storage, current_user)
+    except InvalidInput as e:
+        form[f"attach_{kind}"].errors = [str(e)]
+        raise
 
 
 @bp.route("/me/upload/<kind>", methods=["POST"])

@@ -53,3 +53,20 @@ def test_members_are_pasted_from_a_table_and_units_picked_by_name_or_code(live_s
     page.dispatch_event("#avoidances-0-credit_code", "change")
     assert page.input_value("#avoidances-0-name") == "绍兴文理学院"
     shot(page, "picker-members-pasted")
+
+
+def test_a_supplementary_draws_disciplines_are_picked_too(live_server, page, shot, demo_app):
+    with demo_app.app_context():
+        req_id = db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == "drawn"))
+    login(page, live_server, "bureau")
+    page.goto(f"{live_server}/admin/drawrequest/manage/?id={req_id}")
+    form = page.locator("form[action*='supplement']")
+    chosen = form.locator(".select2-search-choice")
+    before = chosen.count()
+    assert before >= 1  # the request's own disciplines, shown by code and name
+    form.locator(".select2-container input").click()
+    page.keyboard.type("纺织")
+    page.wait_for_selector(".select2-drop-active .select2-result-selectable")
+    page.keyboard.press("Enter")
+    assert chosen.count() == before + 1 and any("纺织" in t for t in chosen.all_inner_texts())
+    shot(page, "picker-supplement-disciplines")
