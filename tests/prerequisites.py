@@ -37,7 +37,7 @@ def verdict(skip_reasons: Iterable[str], allow_partial: bool) -> tuple[str | Non
     skipped = sum(counts.values())
     outcome = ("accepted as ALLOW_PARTIAL=1 is set" if allow_partial
                else "so this run fails (ALLOW_PARTIAL=1 accepts a partial run)")
-    line = f"{PARTIAL}{'; '.join(counts)} — {skipped} test{'s' if skipped != 1 else ''} skipped, {outcome}"
+    line = f"{PARTIAL}{'; '.join(sorted(counts))} — {skipped} test{'s' if skipped != 1 else ''} skipped, {outcome}"
     return line, not allow_partial
 
 
