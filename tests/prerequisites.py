@@ -4,8 +4,8 @@ A test that cannot run for want of a system package (`make deps` installs them: 
 `missing(...)` as its reason. At the end of the run those reasons make the last line —
 "未完整运行 / partial run: PostgreSQL half not run: PostgreSQL not installed (make deps as root); …" — and the
 exit status is non-zero unless ALLOW_PARTIAL=1, so such a run is never reported as a full pass. With CI=true every
-skip fails its test, and ALLOW_PARTIAL is not heeded. Tests left out on purpose (`make check`'s -k "not postgresql" and --ignore) are deselected,
-not skipped: they do not make a run partial.
+skip fails its test, and ALLOW_PARTIAL is not heeded. Tests left out on purpose (`make check`'s -k "not postgresql"
+and --ignore) are deselected, not skipped: they do not make a run partial.
 
 tests/conftest.py registers `PartialRun`; the rule itself is `verdict`, a plain function.
 """

@@ -79,8 +79,8 @@ def test_a_run_that_skipped_for_a_missing_package_ends_with_the_partial_line_and
     result = inner(INNER)
     result.assert_outcomes(passed=1, skipped=3)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    assert result.outlines[-1] == (f"{PARTIAL}PostgreSQL half not run: PostgreSQL not installed (make deps as "
-                                   "root) — 2 tests skipped, so this run fails (ALLOW_PARTIAL=1 accepts a partial run)")
+    assert result.outlines[-1] == (f"{PARTIAL}PostgreSQL half not run: PostgreSQL not installed (make deps as root)"
+                                   " — 2 tests skipped, so this run fails (ALLOW_PARTIAL=1 accepts a partial run)")
 
 
 def test_with_allow_partial_it_passes_and_still_ends_with_the_partial_line(inner, monkeypatch):
