@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test check bench install install-dev clean
+.PHONY: run test check deps bench install install-dev clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,14 @@ run: install
 	@echo ""
 	PORT=$(PORT) $(PY) app.py
 
-## The whole suite, on SQLite and PostgreSQL.
-test: install-dev
+## The system packages the suite needs (PostgreSQL, Chromium, CJK fonts, LibreOffice Calc, poppler), installed
+## with apt-get when missing and allowed (root, or sudo without a password); otherwise it says what to run.
+deps:
+	@bash scripts/deps.sh
+
+## The whole suite, on SQLite and PostgreSQL. A run that could not do all of it for want of a package ends with
+## "未完整运行 / partial run: …" and fails, unless ALLOW_PARTIAL=1.
+test: deps install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## The inner loop (about 3 minutes): the rules, and the app on SQLite; no PostgreSQL, browser or scale bench.

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.prerequisites import missing
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -26,7 +28,7 @@ def live_server(demo_app):
 @pytest.fixture(scope="session")
 def chromium():
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        pytest.skip(missing("browser tests", f"Chromium not installed at {CHROMIUM}"))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -17,6 +17,7 @@ import pytest
 from exports.draw_sheets import (
     ONE_PAGE_MAX_EXPERTS, DrawExpertRow, DrawSheetData, draw_record_xlsx, draw_result_xlsx,
 )
+from tests.prerequisites import missing
 
 NAMES = ["王建国", "李晓梅", "张伟", "刘海峰", "陈静", "杨志强", "赵敏", "黄立新", "周文斌", "吴晓燕",
          "徐国庆", "孙丽华", "胡明", "朱建华", "高秀英", "林志远", "何雪梅", "郭振华", "马俊", "罗红",
@@ -338,9 +339,9 @@ def _to_pdf(tmp_path, files: dict[str, bytes]) -> dict[str, object]:
     """Convert every {stem: xlsx bytes} to PDF in one LibreOffice run; {stem: pdf path}."""
     soffice = _soffice()
     if soffice is None:
-        pytest.skip("LibreOffice is not installed")
+        pytest.skip(missing("workbook rendering tests", "LibreOffice not installed"))
     if shutil.which("pdfinfo") is None:
-        pytest.skip("pdfinfo (poppler-utils) is not installed")
+        pytest.skip(missing("workbook rendering tests", "pdfinfo (poppler-utils) not installed"))
     sources = []
     for stem, content in files.items():
         source = tmp_path / f"{stem}.xlsx"

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from exports.expert_form import BASIC_CONDITION, ExpertFormData, expert_form_xlsx
+from tests.prerequisites import missing
 
 LABELS = [
     "专家信息表",
@@ -211,7 +212,7 @@ def _pdf_pages(pdf: bytes, path) -> int:
 def test_libreoffice_prints_it_on_one_page(tmp_path, long_values):
     soffice = _soffice()
     if soffice is None:
-        pytest.skip("LibreOffice is not installed")
+        pytest.skip(missing("workbook rendering tests", "LibreOffice not installed"))
     data = SAMPLE
     if long_values:
         data = dataclasses.replace(

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, PieChart
 
 from exports.leadership import MAX_CHART_ROWS, NO_DATA, LeadershipData, Table, leadership_xlsx
+from tests.prerequisites import missing
 
 DISCIPLINES = ["机械工程", "化学工程", "材料科学", "电子与通信技术", "计算机科学技术", "纺织科学技术", "土木建筑工程",
                "环境科学技术及资源科学技术", "生物学", "临床医学", "农学", "食品科学技术", "管理学", "经济学", "能源科学技术"]
@@ -183,7 +184,7 @@ def test_awkward_sheet_names_are_made_valid_and_unique():
 def test_libreoffice_converts_it_to_pdf(tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
-        pytest.skip("LibreOffice is not installed")
+        pytest.skip(missing("workbook rendering tests", "LibreOffice not installed"))
     assert len(TABLES) == 6
     path = tmp_path / "leadership.xlsx"
     path.write_bytes(leadership_xlsx(sample()))
