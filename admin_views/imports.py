@@ -7,6 +7,7 @@ from datetime import date
 from flask import flash, request
 from flask_admin import expose
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from admin_views.base import RoleBaseView
 from forms.imports import ImportConfirmForm, ImportUploadForm
@@ -95,6 +96,9 @@ class ImportView(RoleBaseView):
         except InvalidInput as e:
             db.session.rollback()
             return self._page(error=str(e), status=400)
+        except IntegrityError:  # a number or username registered meanwhile by another hand: nothing is kept
+            db.session.rollback()
+            return self._page(error="导入未完成：期间有证件号码或用户名被另行登记，请重新上传预检后再确认。", status=409)
         imports.forget_upload(form.digest.data)
         flash(report.summary() + "。", "success")
         return self._page(report=report)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from models import (ChangeRequest, College, Discipline, Expert, ExpertEvent, ManagingDepartment, Organization,
                     ReferenceItem, User, db, utcnow)
+from models.base import serialise
 from models.encrypted import lookup_hash
 from operations import audit
 from rules import InvalidInput
@@ -35,6 +36,9 @@ _EXAMPLE = ("（示例）", "(示例)")  # the template's example row, skipped
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 # A one-time password is 12 random characters (~71 bits): a fast hash is enough, and it is replaced at first login.
 ONE_TIME_HASH = "pbkdf2:sha256:1000"
+_IMPORT_LOCK = 7_202_618  # one import commits at a time (models.base.serialise): the next one matches its rows
+BLANK_ROWS_END = 10_000  # this many empty rows in a row end the data (a sheet formatted down to row 1,048,576)
+KEEP_UPLOADS_DAYS = 2  # a dry run's file not confirmed within this is removed
 # The snapshot fields (operations/profile.py) an expert row may carry, compared to find what changed.
 EXPERT_FIELDS = ("name", "id_type", "id_number", "birth_month", "title_level", "position", "education_id",
                  "degree_id", "mobile", "office_phone", "email", "bank_name", "bank_account", "organization_id",
@@ -161,11 +165,11 @@ def read_rows(data: bytes, kind: str, max_rows: int | None = None,
         progress.length = sheet.max_row  # a click progress bar: the sheet's own idea of its size
     sheet.reset_dimensions()  # read every row there is, whatever size the file claims
     header, first_error = None, None
-    rows = []
+    rows, blank_run = [], 0
     cell_issues: list[Issue] = []
     for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-        if not cells:
-            continue
+        if progress is not None:
+            progress.update(1)
         if header is None:
             values = [getattr(c, "value", None) for c in cells]
             if all(clean_text(v) == "" for v in values):
@@ -194,15 +198,17 @@ def read_rows(data: bytes, kind: str, max_rows: int | None = None,
                 empty = False
             by_key[column.key] = value
         if empty:
+            blank_run += 1
+            if blank_run >= BLANK_ROWS_END:
+                break
             continue
+        blank_run = 0
         first = next(iter(by_key.values()), None)
         if isinstance(first, str) and first.strip().startswith(_EXAMPLE):
             continue
         if len(rows) >= max_rows:
             raise InvalidInput(f"文件超过单次导入上限{max_rows}行，请拆分为多个文件分别导入")
         rows.append((number, by_key))
-        if progress is not None:
-            progress.update(1)
     if header is None:
         raise first_error or InvalidInput("文件是空的：没有表头，也没有数据行，请下载导入模板填写")
     if not rows:
@@ -350,6 +356,7 @@ def commit(data: bytes, kind: str, user, *, filename: str = "", status: str = "a
     if kind == "experts" and status not in IMPORT_STATUSES:
         raise InvalidInput("请选择导入专家的状态：已入库或待市科技局审核")
     today = today or date.today()
+    serialise(_IMPORT_LOCK)  # two imports of the same file at once: the second finds the first's rows stored
     report = dry_run(data, kind, today, max_rows, progress)
     if kind == "experts":
         _write_experts(report, user, status, admitted_on or today, filename)
@@ -498,9 +505,17 @@ def save_upload(data: bytes) -> str:
     bytes the dry run read, on whichever host serves it. Returns the digest."""
     from operations.files import upload_dir
 
+    import time
+
     digest = digest_of(data)
     folder = upload_dir() / "imports"
     folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.xlsx"):  # dry runs never confirmed
+        try:
+            if old.stat().st_mtime < time.time() - KEEP_UPLOADS_DAYS * 86400:
+                old.unlink()
+        except OSError:
+            pass  # removed by another worker meanwhile
     target = folder / f"{digest}.xlsx"
     if not target.exists():
         tmp = target.with_suffix(".part")

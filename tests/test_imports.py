@@ -187,6 +187,21 @@ def test_experts_report_every_problem_with_the_forms_messages_and_import_the_val
         assert change.status == "approved" and '"title_level"' in change.changes  # §7: old and new on record
 
 
+def test_an_imported_expert_signs_in_with_the_password_sent_and_must_change_it_first(bureau_app):
+    with bureau_app.app_context():
+        _commit("units", units_file())
+        _commit("experts", workbook("experts", expert_rows()[:1]))
+        body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "account_opened"))
+    password = re.search(r"初始密码：(\S+)", body)[1]
+    client = bureau_app.test_client()
+    from tests.conftest import Browser
+
+    expert = Browser(client)
+    response = expert.login("13905750001", password)
+    assert response.status_code == 302
+    assert "/password" in client.get("/me/").headers.get("Location", "")
+
+
 def test_a_batch_to_review_waits_for_the_bureau(bureau_app):
     with bureau_app.app_context():
         _commit("units", units_file())
