@@ -267,13 +267,14 @@ def split_list(value) -> list[str]:
 
 
 def parse_priorities(value) -> str:
-    """Priority conditions as the record keeps them: codes, comma-separated, in order."""
+    """Priority conditions as the record keeps them: codes, comma-separated, in the order the form lists them
+    (so a record saved from the form and the same conditions imported compare equal)."""
     text = clean_text(value)
     parts = [p.strip(_SPACES) for p in re.split(r"[；;\n]+", text) if p.strip(_SPACES)]
     codes = set()
     for part in parts:
         codes.add(parse_choice(part, PRIORITY_CATEGORIES, LABELS["priority_categories"]))
-    return ",".join(sorted(codes))
+    return ",".join(code for code in PRIORITY_CATEGORIES if code in codes)
 
 
 def read_header(cells: list, kind: str) -> dict[int, Column]:

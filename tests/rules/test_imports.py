@@ -130,3 +130,12 @@ def test_a_unit_row():
                          LOOKUPS)
     assert [i.column for i in bad.issues] == ["统一社会信用代码", "单位类型", "归口管理部门"]
     assert bad.issues[0].message == "统一社会信用代码应为18位（现为3位）"
+
+
+def test_priority_conditions_keep_the_forms_order_whatever_order_they_are_typed_in():
+    from rules.imports import parse_priorities
+
+    typed = "国家科技奖励排名前6位或省部级科技奖励三等奖及以上排名前3位获得者；academician"
+    assert parse_priorities(typed) == "academician,award"
+    with pytest.raises(InvalidInput, match="符合的优先入库条件应为以下之一"):
+        parse_priorities("院士")
