@@ -45,7 +45,7 @@ class ImportView(RoleBaseView):
     def index(self):
         return self._page()
 
-    @expose("/template/")
+    @expose("/template.xlsx")
     def template_view(self):
         """The import template of ?kind=experts|units, with today's code lists."""
         kind = request.args.get("kind", "experts")

@@ -202,6 +202,27 @@ def test_an_imported_expert_signs_in_with_the_password_sent_and_must_change_it_f
     assert "/password" in client.get("/me/").headers.get("Location", "")
 
 
+def test_a_wrong_password_for_an_imported_account_costs_the_scrypt_check_of_any_login(bureau_app, monkeypatch):
+    """The one-time password's fast hash must not make such accounts answer faster (user enumeration)."""
+    import operations.accounts
+
+    with bureau_app.app_context():
+        _commit("units", units_file())
+        _commit("experts", workbook("experts", expert_rows()[:1]))
+    kinds = []
+    original = operations.accounts.check_password_hash
+
+    def spy(stored, password):
+        kinds.append(stored.split(":", 1)[0])
+        return original(stored, password)
+
+    monkeypatch.setattr(operations.accounts, "check_password_hash", spy)
+    from tests.conftest import Browser
+
+    Browser(bureau_app.test_client()).login("13905750001", "Wrong@2026")
+    assert kinds == ["pbkdf2", "scrypt"]
+
+
 def test_a_batch_to_review_waits_for_the_bureau(bureau_app):
     with bureau_app.app_context():
         _commit("units", units_file())
@@ -243,7 +264,7 @@ def test_the_bureau_uploads_sees_the_report_and_confirms(bureau_app):
     bureau = staff(bureau_app, "bureau")
     page = bureau.get("/admin/imports/")
     assert page.status_code == 200 and "批量导入" in page.get_data(as_text=True)
-    template = bureau.get("/admin/imports/template/?kind=units")
+    template = bureau.get("/admin/imports/template.xlsx?kind=units")
     assert template.status_code == 200 and template.data.startswith(b"PK")
 
     token = bureau.token("/admin/imports/")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rules import InvalidInput
 from rules.credit_code import credit_code_check_char
 from rules.idcard import resident_id_check_char
-from rules.imports import (EXPERT_COLUMNS, UNIT_COLUMNS, Lookups, clean_code, clean_text, half_width, parse_bool,
+from rules.imports import (EXPERT_COLUMNS, UNIT_COLUMNS, Lookups, clean_code, clean_text, parse_bool,
                            parse_date, parse_expert_row, parse_month_cell, parse_unit_row, read_header)
 
 TODAY = date(2026, 3, 15)
