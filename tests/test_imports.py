@@ -260,6 +260,22 @@ def test_bad_sheets_are_refused_or_reported_cell_by_cell(bureau_app):
         assert report.counts["error"] == 2
 
 
+def test_a_title_above_the_header_blank_rows_and_the_example_row_are_passed_over(bureau_app):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["绍兴市科技专家库 工作单位名册（2026年）"])
+    sheet.append([])
+    sheet.append(["单位名称", "统一社会信用代码", "单位类型"])
+    sheet.append(["（示例）绍兴某某科技有限公司", credit(7), "企业"])
+    sheet.append([])
+    sheet.append(["真实单位", credit(8), "企业"])
+    out = io.BytesIO()
+    book.save(out)
+    with bureau_app.app_context():
+        report = imports.dry_run(out.getvalue(), "units")
+        assert [(r.row, r.outcome, r.name) for r in report.rows] == [(6, "new", "真实单位")]
+
+
 def test_the_bureau_uploads_sees_the_report_and_confirms(bureau_app):
     bureau = staff(bureau_app, "bureau")
     page = bureau.get("/admin/imports/")
