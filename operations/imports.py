@@ -365,7 +365,8 @@ def commit(data: bytes, kind: str, user, *, filename: str = "", status: str = "a
     db.session.flush()
     report.committed = True
     counts = report.counts
-    audit.record("import_experts" if kind == "experts" else "import_units", None, user=user, username=getattr(user, "username", "") or "cli",
+    audit.record("import_experts" if kind == "experts" else "import_units", None, user=user,
+                 username=getattr(user, "username", "") or "cli",
                  file=filename, sha256=report.digest, rows=len(report.rows), added=counts["new"],
                  updated=counts["update"], unchanged=counts["unchanged"], errors=counts["error"],
                  **({"status": status, "accounts": report.accounts} if kind == "experts" else {}))

@@ -95,8 +95,9 @@ def test_a_good_expert_row_becomes_the_records_values():
     assert row.values == {
         "name": "张三", "id_type": "resident", "id_number": ID, "birth_month": date(1975, 6, 1),
         "title_level": "senior", "education_id": 1, "mobile": "13905751234", "organization_id": 3, "college_id": 11,
-        "primary_discipline_id": 7, "secondary_discipline_ids": [8], "priority_categories": "academician,project_leader",
-        "basic_condition_declared": True, "title_issued_on": date(2015, 12, 1)}
+        "primary_discipline_id": 7, "secondary_discipline_ids": [8],
+        "priority_categories": "academician,project_leader", "basic_condition_declared": True,
+        "title_issued_on": date(2015, 12, 1)}
 
 
 def test_every_problem_of_a_row_is_reported_with_its_column():
