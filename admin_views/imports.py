@@ -16,6 +16,7 @@ from models.base import will_write
 from operations import imports
 from rules import InvalidInput
 from rules.imports import IMPORT_STATUSES, KINDS, OUTCOMES
+from rules.text import download_name
 from web.downloads import send_download
 
 BUREAU = frozenset({"bureau"})
@@ -63,15 +64,16 @@ class ImportView(RoleBaseView):
             error = "；".join(m for messages in form.errors.values() for m in messages)
             return self._page({kind: form}, error=error, status=400)
         storage = form.file.data
+        filename = download_name(storage.filename or "")  # shown, posted back and audited: no control characters
         data = storage.read()
         try:
             report = imports.dry_run(data, kind, max_rows=WEB_MAX_ROWS)
         except InvalidInput as e:
-            return self._page({kind: form}, error=f"{storage.filename}：{e}", status=400)
+            return self._page({kind: form}, error=f"{filename}：{e}", status=400)
         finally:
             db.session.rollback()  # a dry run writes nothing
         confirm = ImportConfirmForm(formdata=None, kind=kind, digest=imports.save_upload(data),
-                                    filename=storage.filename, status=form.status.data,
+                                    filename=filename, status=form.status.data,
                                     admitted_on=(form.admitted_on.data or date.today()).isoformat())
         return self._page(report=report, confirm=confirm)
 
