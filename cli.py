@@ -261,6 +261,72 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"已导出 {out}（{scope}，在库专家 {rows} 人）")
 
+    import_cli = AppGroup("import", help="批量导入（工作单位、专家）")
+
+    @import_cli.command("template")
+    @click.argument("kind", type=click.Choice(["experts", "units"]))
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件")
+    def import_template_command(kind, out):
+        """Write the import template of KIND (experts or units)."""
+        from operations.imports import template_workbook
+
+        content, name = template_workbook(kind)
+        with open(out, "wb") as fh:
+            fh.write(content)
+        click.echo(f"已写出{name[:-5]}：{out}")
+
+    def _import(kind, path, do_commit, status, admitted_on):
+        """Dry run (or commit) FILE; print every row's outcome; exit status 1 when any row has an error."""
+        from pathlib import Path
+
+        from models.base import will_write
+        from operations.imports import commit, dry_run
+        from rules import InvalidInput
+        from rules.imports import OUTCOMES
+
+        data = Path(path).read_bytes()
+        try:
+            with click.progressbar(length=0, label="读取", file=sys.stderr) as bar:
+                if do_commit:
+                    will_write()
+                    report = commit(data, kind, None, filename=Path(path).name, status=status,
+                                    admitted_on=admitted_on.date() if admitted_on else None, progress=bar)
+                else:
+                    report = dry_run(data, kind, progress=bar)
+        except InvalidInput as e:
+            db.session.rollback()
+            click.echo(f"无法导入：{e}", err=True)
+            sys.exit(2)
+        for row in report.rows:
+            if row.outcome == "error":
+                for issue in row.issues:
+                    click.echo(f"第{issue.row}行\t{issue.column or '—'}\t{issue.message}")
+            elif row.outcome == "update":
+                click.echo(f"第{row.row}行\t{OUTCOMES['update']}\t{row.name}：" + "、".join(row.changed))
+        if do_commit:
+            db.session.commit()
+        click.echo(report.summary() + ("" if do_commit else "（预检，未保存；加 --commit 导入有效的行）"))
+        sys.exit(1 if report.counts["error"] else 0)
+
+    @import_cli.command("experts")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--commit", "do_commit", is_flag=True, help="导入有效的行（默认只预检，不保存）")
+    @click.option("--status", type=click.Choice(["admitted", "pending_bureau"]), default="admitted",
+                  show_default=True, help="新增专家的状态：admitted 已入库，pending_bureau 待市科技局审核")
+    @click.option("--admitted-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="已入库专家的入库日期（行内未填“入库日期”时），默认今天")
+    def import_experts(path, do_commit, status, admitted_on):
+        """Import experts from PATH (the experts template); a dry run unless --commit."""
+        _import("experts", path, do_commit, status, admitted_on)
+
+    @import_cli.command("units")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--commit", "do_commit", is_flag=True, help="导入有效的行（默认只预检，不保存）")
+    def import_units(path, do_commit):
+        """Import work units from PATH (the units template); a dry run unless --commit."""
+        _import("units", path, do_commit, "admitted", None)
+
+    app.cli.add_command(import_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(draws_cli)

@@ -19,6 +19,7 @@ def build_admin(app) -> Admin:
     from admin_views.dashboard import DashboardView
     from admin_views.draws import DrawRecordView, DrawRequestView
     from admin_views.exits import ExitFlagsView, ExitRequestView
+    from admin_views.imports import ImportView
     from admin_views.objections import ObjectionView
     from admin_views.experts import ExpertView
     from admin_views.organizations import DepartmentView, OrganizationView
@@ -50,6 +51,7 @@ def build_admin(app) -> Admin:
     admin.add_view(DepartmentView(ManagingDepartment, s, name="归口管理部门", endpoint="department", category="基础数据"))
     admin.add_view(DisciplineView(Discipline, s, name="学科", endpoint="discipline", category="基础数据"))
     admin.add_view(ReferenceItemView(ReferenceItem, s, name="代码表", endpoint="reference", category="基础数据"))
+    admin.add_view(ImportView(name="批量导入", endpoint="imports", category="基础数据"))
     admin.add_view(UserView(User, s, name="用户", endpoint="user", category="系统管理"))
     admin.add_view(OutboxView(OutboxMessage, s, name="通知发件箱", endpoint="outbox", category="系统管理"))
     admin.add_view(AuditEntryView(AuditEntry, s, name="审计日志", endpoint="audit", category="系统管理"))

@@ -35,6 +35,7 @@ ACTIONS = {
     "invitation_special": "邀请特邀专家", "invitation_expired": "邀请超时", "invitation_cancelled": "取消邀请",
     "attendance": "记录出席情况", "spot_check": "抽查评价",
     "lifecycle": "每日任务", "audit_verify": "审计日志完整性校验", "data_key_rotated": "更换数据密钥",
+    "import_experts": "批量导入专家", "import_units": "批量导入工作单位",
     "seed_reference": "载入基础代码", "seed_demo": "载入演示数据", "seed_scale": "载入规模测试数据",
 }
 
@@ -75,6 +76,7 @@ DETAILS = {
     "size": "文件大小（字节）", "start": "开始日期", "to_status": "新状态", "until": "截止日期", "user": "用户",
     "username": "用户名", "username_invited": "受邀用户名", "via": "方式", "dormant": "进入休眠人数",
     "exit": "自动出库人数", "warned": "发出提醒人数", "status": "状态",
+    "file": "文件", "updated": "更新", "unchanged": "无变化", "errors": "错误行数", "accounts": "开通账号数",
 }
 
 # The states an object's status codes are read in.

@@ -15,13 +15,8 @@ from forms.validators import IntRange, NotFuture, RuleCheck, id_number_check
 from rules.contact import validate_bank_account, validate_email, validate_mobile, validate_office_phone
 from rules.eligibility import EXPERT_TYPES, PRIORITY_CATEGORIES, TITLE_LEVELS
 from rules.idcard import ID_TYPES
-from rules.record import LABELS
+from rules.record import LABELS, REQUIRED_MESSAGES
 
-# What a form that requires a field says when it is left empty.
-REQUIRED_MESSAGES = {
-    "name": "请填写专家姓名", "id_number": "请填写证件号码", "birth_month": "请填写出生年月（如 1975-06）",
-    "mobile": "请填写移动电话", "email": "请填写电子邮箱",
-}
 TITLE_CHOICES = [(code, label) for code, (label, _rank) in TITLE_LEVELS.items()]
 
 

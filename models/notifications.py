@@ -17,7 +17,8 @@ MESSAGE_STATES = {"queued": "待发送", "sent": "已发送", "no_address": "无
 # Each kind has its templates: templates/email/<kind>.txt, and templates/sms/<kind>.txt where SMS carries it.
 MESSAGE_KINDS = {"invitation": "评审邀请", "deadline_reminder": "答复提醒", "returned": "退回修改通知",
                  "endorsed": "推荐通知", "publicized": "公示通知", "admitted": "入库通知", "rejected": "不予入库通知",
-                 "exited": "出库通知", "dormancy_warning": "休眠提醒", "exit_warning": "出库提醒"}
+                 "exited": "出库通知", "dormancy_warning": "休眠提醒", "exit_warning": "出库提醒",
+                 "account_opened": "账号开通通知"}
 
 
 class OutboxMessage(db.Model):

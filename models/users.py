@@ -87,9 +87,9 @@ class User(UserMixin, db.Model):
         """Invalidate every session of this account (logout, password change)."""
         self.session_token = new_session_token()
 
-    def set_password(self, password: str) -> None:
+    def set_password(self, password: str, method: str | None = None) -> None:
         """A new password also ends every session signed in with the old one."""
-        self.password_hash = generate_password_hash(password)  # scrypt, salted
+        self.password_hash = generate_password_hash(password, **({"method": method} if method else {}))  # scrypt
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:

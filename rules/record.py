@@ -29,6 +29,12 @@ LABELS: dict[str, str] = {
     "avoidances": "声明的回避",
 }
 
+# What a form (or an import) that requires a field says when it is left empty.
+REQUIRED_MESSAGES: dict[str, str] = {
+    "name": "请填写专家姓名", "id_number": "请填写证件号码", "birth_month": "请填写出生年月（如 1975-06）",
+    "mobile": "请填写移动电话", "email": "请填写电子邮箱",
+}
+
 SEXES = {"M": "男", "F": "女"}
 
 # Files an expert attaches to the record: the first two replace the earlier file, proofs add up.

@@ -42,6 +42,10 @@ ALLOWED: dict[str, set[str]] = {
     "exitflags.index": {"bureau"},
     "exitflags.exit_view": {"bureau"},  # an empty post: refused with a message (400), see REFUSED_EMPTY
     "exitflags.keep_view": {"bureau"},
+    "imports.index": {"bureau"},
+    "imports.template_view": {"bureau"},
+    "imports.upload_view": {"bureau"},  # an empty post: refused with a message (400), see REFUSED_EMPTY
+    "imports.commit_view": {"bureau"},
     "portal.remove_leave_period": {"expert"},  # someone else's leave: a message, nothing removed
     "portal.respond": {"expert"},  # then row-scoped: see ROW_SCOPED
     "drawrequest.index_view": {"usage", "bureau", "supervisor"},

@@ -85,7 +85,7 @@ ROW_SCOPED = {"files.download": "not found"}
 # An expert answering an invitation that is not theirs.
 ROLE_ROW_SCOPED = {("portal.respond", "expert"): "not found"}
 # Posted with nothing ticked or filled in: the role passes the gate and the form is refused with its message.
-REFUSED_EMPTY = {"exitflags.exit_view", "exitflags.keep_view",
+REFUSED_EMPTY = {"exitflags.exit_view", "exitflags.keep_view", "imports.upload_view", "imports.commit_view",
                  "portal.leave", "portal.exit_request", "portal.add_standing_avoidance"}
 # The steps of a request's page, posted for a request that does not exist: a role they are open to
 # passes the gate and meets 404 (nothing changes); any other role is refused first.
