@@ -15,6 +15,11 @@ _KIND_NOTES = {
 }
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in Excel: a Chinese character two, others one."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
 def import_template(kind: str, lists: dict[str, list[str]], example: dict[str, str],
                     disciplines: list[tuple[str, str]] = ()) -> bytes:
     """The template of `kind` ("experts" or "units"). `lists`: the allowed values of each coded column by its
@@ -37,7 +42,8 @@ def import_template(kind: str, lists: dict[str, list[str]], example: dict[str, s
     code_column = 0
     for index, column in enumerate(columns):
         sheet.write_string(0, index, column.label + ("*" if column.required else ""), need if column.required else head)
-        sheet.set_column(index, index, max(10, min(30, len(column.label) * 2 + 4)), text)
+        shown = (column.label, str(example.get(column.key, "")))  # wide enough for the header and the example
+        sheet.set_column(index, index, max(10, min(30, max(_width(t) for t in shown) + 3)), text)
         sheet.write_string(1, index, str(example.get(column.key, "")), grey)
         allowed = values_of[column.key]
         if allowed and column.kind in ("choice", "reference"):
