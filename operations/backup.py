@@ -1,0 +1,347 @@
+"""Taking a consistent snapshot of the library while it serves, and restoring one into an empty target.
+
+The database is copied by its own tools: SQLite's online backup API (one step, under one read lock);
+PostgreSQL's `pg_dump -Fc` on a snapshot exported from a REPEATABLE READ transaction, in which the
+row counts, the schema revision, the audit chain's head and the list of uploads are read too. Uploads
+are written before their row commits and never changed, so the files the snapshot's rows name are all
+there to copy; each copy is checked against its row's digest. The rules (names, manifest, what refuses
+a restore) are in rules/backup.py.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import create_engine, text
+
+from models import db, utcnow
+from models.encrypted import DataKey
+from rules import backup as rules
+from rules.backup import AuditHead
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_CHUNK = 1 << 20
+
+
+class BackupError(Exception):
+    """str(e) is a Chinese message for the operator."""
+
+
+class RestoreRefused(BackupError):
+    """A restore's checks failed: nothing was written. str(e): every problem, one a line."""
+
+
+@dataclass
+class Facts:
+    """What a snapshot holds, read inside the snapshot itself."""
+
+    revision: str | None
+    row_counts: dict[str, int]
+    head: AuditHead | None
+    uploads: list[tuple[str, str]]  # (stored_name, sha256) of every uploaded_file row
+
+
+@dataclass
+class Taken:
+    path: Path
+    manifest: dict
+    seconds: float
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Restored:
+    manifest: dict
+    head: AuditHead | None
+    head_problem: str | None
+    needs_upgrade: bool
+    seconds: float
+
+
+# Helpers ------------------------------------------------------------------------------------------------
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _pg_bin(name: str) -> str:
+    """A PostgreSQL client program: the newest in the distribution's versioned folders, then PATH."""
+    def version(path: str) -> tuple:
+        return tuple(int(p) for p in re.findall(r"\d+", path.split("/")[-3]))
+
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=version)
+    program = found[-1] if found else shutil.which(name)
+    if not program:
+        raise BackupError(f"找不到 {name}：请安装 PostgreSQL 客户端工具（与服务器同一大版本或更新，Debian 包 postgresql-client）")
+    return program
+
+
+def _libpq(url) -> tuple[str, dict]:
+    """A libpq URL for pg_dump/pg_restore, and the environment carrying the password (not on the command line,
+    where `ps` shows it)."""
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
+
+
+def _run(args: list[str], env: dict) -> None:
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BackupError(f"{Path(args[0]).name} 失败（退出码 {done.returncode}）：{done.stderr.strip()[-2000:]}")
+
+
+def _tables(conn) -> list[str]:
+    """The database's own tables (those of its revision, which may be older than the models)."""
+    if conn.dialect.name == "postgresql":
+        query = ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+                 "AND table_type = 'BASE TABLE' ORDER BY table_name")
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    return [name for name, in conn.execute(text(query))]
+
+
+def _facts(conn) -> Facts:
+    tables = _tables(conn)
+    counts = {t: conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in tables}
+    revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+        if "alembic_version" in tables else None
+    head = None
+    if "audit_entry" in tables:
+        last = conn.execute(text("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")).first()
+        head = AuditHead(last[0], last[1]) if last else None
+    uploads = [(name, digest) for name, digest in conn.execute(
+        text("SELECT stored_name, sha256 FROM uploaded_file ORDER BY id"))] if "uploaded_file" in tables else []
+    return Facts(revision, counts, head, uploads)
+
+
+def known_revisions() -> list[str]:
+    """Every schema revision this code's migrations know, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    return [s.revision for s in reversed(list(ScriptDirectory(str(MIGRATIONS)).walk_revisions()))]
+
+
+def _key_ids() -> tuple[str, list[str]]:
+    """The fingerprints of the configured data key and of the keys still readable."""
+    config = current_app.config
+    return (DataKey.from_text(config["DATA_KEY"]).key_id,
+            [DataKey.from_text(k).key_id for k in config["DATA_KEY_PREVIOUS"]])
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def _sqlite_path() -> Path:
+    path = db.engine.url.database
+    if not path or path == ":memory:":
+        raise BackupError("SQLite 数据库在内存中，没有可备份或恢复的文件")
+    return Path(path)
+
+
+# Backup -----------------------------------------------------------------------------------------------------
+
+def take_backup(out: Path, keep: int | None = None) -> Taken:
+    """Write one snapshot folder under `out` (complete, or not at all), then apply --keep."""
+    started = time.perf_counter()
+    taken_at = utcnow()
+    out.mkdir(parents=True, exist_ok=True)
+    name = rules.snapshot_name(taken_at)
+    final = out / name
+    if final.exists():
+        raise BackupError(f"{final} 已存在（同一秒内的第二次备份）：请稍后再试")
+    partial = out / f".{name}.partial"  # never taken for a snapshot by --keep or a restore
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        kind = db.engine.dialect.name
+        database = partial / rules.DATABASE_FILES[kind]
+        if kind == "sqlite":
+            facts, tool = _sqlite_snapshot(database), f"sqlite3 {sqlite3.sqlite_version} online backup"
+        else:
+            facts, tool = _postgresql_snapshot(database)
+        files = {database.name: sha256_of(database)}
+        missing = _copy_uploads(facts.uploads, partial / rules.UPLOADS, files)
+        manifest = rules.build_manifest(
+            taken_at_utc=taken_at, database=kind, schema_revision=facts.revision, row_counts=facts.row_counts,
+            audit_head=facts.head, key_id=_key_ids()[0], files=files, missing_uploads=missing, tool=tool)
+        raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        (partial / rules.MANIFEST).write_bytes(raw)
+        (partial / rules.MANIFEST_DIGEST).write_text(rules.manifest_digest_line(hashlib.sha256(raw).hexdigest()))
+        os.replace(partial, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    removed = []
+    if keep:
+        removed = rules.snapshots_to_remove([p.name for p in out.iterdir() if p.is_dir()], keep)
+        for old in removed:
+            shutil.rmtree(out / old)
+    return Taken(final, manifest, time.perf_counter() - started, removed)
+
+
+def _sqlite_snapshot(target: Path) -> Facts:
+    """The online backup API in one step (pages=-1): one read lock, so one moment; then read the copy."""
+    source = sqlite3.connect(_sqlite_path(), timeout=current_app.config.get("DATABASE_LOCK_TIMEOUT", 20))
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy, pages=-1)
+    finally:
+        copy.close()
+        source.close()
+    engine = create_engine(f"sqlite:///{target}")
+    try:
+        with engine.connect() as conn:
+            return _facts(conn)
+    finally:
+        engine.dispose()
+
+
+def _postgresql_snapshot(target: Path) -> tuple[Facts, str]:
+    """pg_dump on the snapshot of a REPEATABLE READ transaction that reads the facts at the same moment."""
+    pg_dump = _pg_bin("pg_dump")
+    url, env = _libpq(db.engine.url)
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            facts = _facts(conn)
+            # The transaction stays open while pg_dump reads: its exported snapshot lives only that long.
+            _run([pg_dump, "--format=custom", "--no-owner", "--schema=public", f"--snapshot={snapshot}",
+                  f"--file={target}", f"--dbname={url}"], env)
+    version = subprocess.run([pg_dump, "--version"], capture_output=True, text=True).stdout.strip()
+    return facts, version
+
+
+def _copy_uploads(uploads: list[tuple[str, str]], folder: Path, files: dict[str, str]) -> list[str]:
+    """Copy each file the snapshot's rows name, checked against its row's digest; returns those missing."""
+    folder.mkdir()
+    source, missing = _upload_dir(), []
+    for stored_name, expected in uploads:
+        origin = source / stored_name
+        if not origin.is_file():
+            missing.append(stored_name)
+            continue
+        copy = folder / stored_name
+        shutil.copyfile(origin, copy)
+        actual = sha256_of(copy)
+        if actual != expected:
+            raise BackupError(f"上传文件 {origin} 与其记录的 SHA-256 不符（应为 {expected}，实为 {actual}）："
+                              "文件被改动或损坏，备份未写成")
+        files[f"{rules.UPLOADS}/{stored_name}"] = actual
+    return missing
+
+
+# Restore ----------------------------------------------------------------------------------------------------
+
+def check_snapshot(folder: Path, force: bool = False) -> tuple[dict | None, list[str]]:
+    """Everything a restore checks before it writes: (the manifest, every problem found)."""
+    if not folder.is_dir():
+        return None, [f"{folder} 不是目录"]
+    manifest_path = folder / rules.MANIFEST
+    if not manifest_path.is_file():
+        return None, [f"缺少备份清单 {rules.MANIFEST}"]
+    raw = manifest_path.read_bytes()
+    digest_path = folder / rules.MANIFEST_DIGEST
+    problem = rules.manifest_digest_problem(digest_path.read_text() if digest_path.is_file() else None,
+                                            hashlib.sha256(raw).hexdigest())
+    if problem:
+        return None, [problem]
+    try:
+        manifest = json.loads(raw)
+    except ValueError as error:
+        return None, [f"{rules.MANIFEST} 无法读取：{error}"]
+    problems = rules.manifest_problems(manifest)
+    if problems:
+        return None, problems
+    found = {p.relative_to(folder).as_posix(): sha256_of(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    problems = rules.file_problems(manifest["files"], found)
+    current, previous = _key_ids()
+    problems += [p for p in (
+        rules.key_problem(manifest["data_key_fingerprint"], current, previous),
+        rules.schema_problem(manifest["schema_revision"], known_revisions()),
+        rules.kind_problem(manifest["database"], db.engine.dialect.name),
+    ) if p]
+    if not problems:
+        problem = rules.target_problem(*_target_contents(), force=force)
+        if problem:
+            problems.append(problem)
+    return manifest, problems
+
+
+def _target_contents() -> tuple[list[str], int]:
+    """The target's tables holding rows (the migration's own bookkeeping aside), and files in UPLOAD_DIR."""
+    if db.engine.dialect.name == "sqlite" and not _sqlite_path().exists():
+        tables = []
+    else:
+        with db.engine.connect() as conn:
+            tables = [t for t in _tables(conn) if t != "alembic_version"
+                      and conn.execute(text(f'SELECT 1 FROM "{t}" LIMIT 1')).first() is not None]
+    uploads = _upload_dir()
+    files = sum(1 for p in uploads.rglob("*") if p.is_file()) if uploads.is_dir() else 0
+    return tables, files
+
+
+def restore(folder: Path, force: bool = False) -> Restored:
+    """Check the snapshot and the target, then write the database and the uploads; raises BackupError with
+    every problem before anything is written."""
+    started = time.perf_counter()
+    manifest, problems = check_snapshot(folder, force)
+    if problems:
+        raise RestoreRefused("\n".join(problems))
+    database = folder / rules.DATABASE_FILES[manifest["database"]]
+    db.session.remove()
+    db.engine.dispose()  # no pooled connection keeps the old database open
+    if manifest["database"] == "sqlite":
+        target = _sqlite_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source, dest = sqlite3.connect(database), sqlite3.connect(target, timeout=60)
+        try:
+            source.backup(dest, pages=-1)
+        finally:
+            dest.close()
+            source.close()
+    else:
+        # The dump holds the public schema whole (its CREATE SCHEMA too): the empty one the target was
+        # created with, or the data --force overwrites, goes first.
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        url, env = _libpq(db.engine.url)
+        _run([_pg_bin("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+              f"--dbname={url}", str(database)], env)
+    db.engine.dispose()
+    _restore_uploads(folder / rules.UPLOADS, manifest["files"])
+    with db.engine.connect() as conn:
+        facts = _facts(conn)
+    return Restored(manifest, facts.head, rules.head_problem(manifest["audit_head"], facts.head),
+                    rules.needs_upgrade(manifest["schema_revision"], known_revisions()),
+                    time.perf_counter() - started)
+
+
+def _restore_uploads(source: Path, listed: dict[str, str]) -> None:
+    target = _upload_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    prefix = rules.UPLOADS + "/"
+    for path in listed:
+        if not path.startswith(prefix):
+            continue
+        name = path[len(prefix):]
+        destination = target / name
+        partial = destination.with_name(destination.name + ".part")
+        shutil.copyfile(source / name, partial)
+        os.replace(partial, destination)  # never a half-written file under the final name
