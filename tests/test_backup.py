@@ -216,9 +216,14 @@ def test_yesterdays_backup_takes_todays_migrations(app, tmp_path):
             db.session.execute(text("INSERT INTO reference_item (kind, code, name, sort_order) "
                                     "VALUES ('education', 'yesterday', '昨天的选项', 99)"))
             db.session.commit()
-        status, output = run(yesterday, "backup", "--out", str(tmp_path / "backups"))
-        assert status == 0, output
-        folder = snapshot_of(tmp_path / "backups")
+        backups = tmp_path / "backups"
+        for old in ("expertlib-20200101-010000", "expertlib-20200102-010000", "notes"):
+            (backups / old).mkdir(parents=True)
+        status, output = run(yesterday, "backup", "--out", str(backups), "--keep", "2")
+        assert status == 0 and "已删除旧备份：expertlib-20200101-010000" in output, output
+        kept = sorted(p.name for p in backups.iterdir())
+        assert kept[0] == "expertlib-20200102-010000" and kept[2] == "notes" and len(kept) == 3, kept
+        folder = backups / kept[1]
         with fresh_target(app, tmp_path) as today:
             status, output = run(today, "restore", str(folder))
             assert status == 0 and "db upgrade" in output, output
