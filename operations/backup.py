@@ -167,7 +167,7 @@ def take_backup(out: Path, keep: int | None = None) -> Taken:
         raise BackupError(f"{final} 已存在（同一秒内的第二次备份）：请稍后再试")
     partial = out / f".{name}.partial"  # never taken for a snapshot by --keep or a restore
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
+    partial.mkdir(mode=0o700)  # personal data: the app's user only
     try:
         kind = db.engine.dialect.name
         database = partial / rules.DATABASE_FILES[kind]
