@@ -5,6 +5,7 @@ with nothing written; a backup taken while a writer keeps saving is consistent; 
 today's migrations."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -14,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect, make_url, select, text
 from werkzeug.datastructures import FileStorage
 
@@ -111,15 +114,13 @@ def test_backup_and_restore_bring_back_every_row_and_file(demo_app, tmp_path):
     for case in ("flipped", "removed", "newer"):
         damaged[case] = tmp_path / case / folder.name
         shutil.copytree(folder, damaged[case])
-    database = damaged["flipped"] / manifest["files"].keys().__iter__().__next__()
+    database = damaged["flipped"] / ("database.pgdump" if manifest["database"] == "postgresql" else "database.sqlite3")
     raw = bytearray(database.read_bytes())
     raw[len(raw) // 2] ^= 0x01
     database.write_bytes(bytes(raw))
     (damaged["removed"] / "uploads" / stored[0]).unlink()
-    newer = dict(manifest, schema_revision="9999")
-    payload = json.dumps(newer).encode()
+    payload = json.dumps(dict(manifest, schema_revision="9999")).encode()
     (damaged["newer"] / "manifest.json").write_bytes(payload)
-    import hashlib
     (damaged["newer"] / "manifest.json.sha256").write_text(f"{hashlib.sha256(payload).hexdigest()}  manifest.json\n")
     expected = {"flipped": f"文件 {database.name} 已损坏", "removed": f"缺少文件 uploads/{stored[0]}",
                 "newer": "结构版本 9999 比当前代码新"}
@@ -141,6 +142,11 @@ def test_backup_and_restore_bring_back_every_row_and_file(demo_app, tmp_path):
         head = manifest["audit_head"]
         assert f"序号 {head['seq']} sha256={head['sha256']}，与备份清单一致" in output
         assert table_rows(target) == source_rows
+        with target.app_context(), db.engine.connect() as conn:  # the schema whole: indexes, constraints
+            assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
+            if conn.dialect.name == "postgresql":  # and the append-only triggers
+                assert set(conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars()) \
+                    == {"audit_entry_append_only", "draw_record_final"}
         for name in stored:
             assert (Path(target.config["UPLOAD_DIR"]) / name).read_bytes() == \
                 (Path(demo_app.config["UPLOAD_DIR"]) / name).read_bytes()
