@@ -320,6 +320,8 @@ def register_commands(app: Flask) -> None:
         head = restored.head
         click.echo(f"审计链头：序号 {head.seq} sha256={head.sha256}，与备份清单一致" if head
                    else "审计链头：审计日志为空，与备份清单一致")
+        for name in manifest.get("missing_uploads", []):
+            click.echo(f"警告：上传文件 {name} 在备份时已不在上传目录中，未能恢复")
         if restored.needs_upgrade:
             click.echo("备份的数据库结构较旧：请运行 flask --app app db upgrade")
         click.echo("请接着运行 flask --app app audit verify 与 flask --app app draws verify --all")

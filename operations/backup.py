@@ -197,7 +197,10 @@ def take_backup(out: Path, keep: int | None = None) -> Taken:
 
 def _sqlite_snapshot(target: Path) -> Facts:
     """The online backup API in one step (pages=-1): one read lock, so one moment; then read the copy."""
-    source = sqlite3.connect(_sqlite_path(), timeout=current_app.config.get("DATABASE_LOCK_TIMEOUT", 20))
+    path = _sqlite_path()
+    if not path.is_file():
+        raise BackupError(f"数据库文件 {path} 不存在（DATABASE_URL 是否正确？）")
+    source = sqlite3.connect(path, timeout=current_app.config.get("DATABASE_LOCK_TIMEOUT", 20))
     copy = sqlite3.connect(target)
     try:
         source.backup(copy, pages=-1)
