@@ -309,7 +309,7 @@ def register_commands(app: Flask) -> None:
                 click.echo(f"  {line}")
             sys.exit(1)
         except BackupError as error:
-            click.echo(f"恢复中途失败，目标数据库或上传目录可能不完整（修正后用 --force 重新恢复）：{error}")
+            click.echo(f"恢复失败：{error}")
             sys.exit(1)
         manifest = restored.manifest
         click.echo(f"已恢复 {snapshot}（{manifest['taken_at_beijing']} 北京时间的备份，"

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from models import db, utcnow
 from models.encrypted import DataKey
@@ -308,32 +309,80 @@ def restore(folder: Path, force: bool = False) -> Restored:
     if problems:
         raise RestoreRefused("\n".join(problems))
     database = folder / rules.DATABASE_FILES[manifest["database"]]
+    programs = _restore_programs() if manifest["database"] == "postgresql" else None
     db.session.remove()
     db.engine.dispose()  # no pooled connection keeps the old database open
-    if manifest["database"] == "sqlite":
-        target = _sqlite_path()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source, dest = sqlite3.connect(database), sqlite3.connect(target, timeout=60)
-        try:
-            source.backup(dest, pages=-1)
-        finally:
-            dest.close()
-            source.close()
-    else:
-        # The dump holds the public schema whole (its CREATE SCHEMA too): the empty one the target was
-        # created with, or the data --force overwrites, goes first.
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        url, env = _libpq(db.engine.url)
-        _run([_pg_bin("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-              f"--dbname={url}", str(database)], env)
+    try:
+        if programs:
+            _pg_restore(database, *programs)
+        else:
+            _sqlite_restore(database)
+    except (OSError, sqlite3.Error, DBAPIError) as error:
+        raise BackupError(f"写入数据库失败，目标未改动：{error}") from error
     db.engine.dispose()
-    _restore_uploads(folder / rules.UPLOADS, manifest["files"])
+    try:
+        _restore_uploads(folder / rules.UPLOADS, manifest["files"])
+    except OSError as error:
+        raise BackupError(f"数据库已恢复，但复制上传文件失败（{error}）：修正后用 --force 重新恢复") from error
     with db.engine.connect() as conn:
         facts = _facts(conn)
     return Restored(manifest, facts.head, rules.head_problem(manifest["audit_head"], facts.head),
                     rules.needs_upgrade(manifest["schema_revision"], known_revisions()),
                     time.perf_counter() - started)
+
+
+def _restore_programs() -> tuple[str, str]:
+    try:
+        return _pg_bin("pg_restore"), _pg_bin("psql")
+    except BackupError as error:
+        raise RestoreRefused(str(error)) from None
+
+
+def _sqlite_restore(database: Path) -> None:
+    """The backup API again, from the snapshot's file into the target's: the target is replaced whole."""
+    target = _sqlite_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source, dest = sqlite3.connect(database), sqlite3.connect(target, timeout=60)
+    try:
+        source.backup(dest, pages=-1)
+    finally:
+        dest.close()
+        source.close()
+
+
+def _pg_restore(database: Path, pg_restore: str, psql: str) -> None:
+    """One transaction: the target's public schema dropped (the dump holds it whole, its CREATE SCHEMA too)
+    and the dump replayed by psql, committed only once pg_restore has read the whole dump. On any error the
+    transaction is never committed and the target stays as it was."""
+    import tempfile
+
+    url, env = _libpq(db.engine.url)
+    with tempfile.TemporaryFile() as dump_errors, tempfile.TemporaryFile() as replay_errors:
+        replay = subprocess.Popen([psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", f"--dbname={url}"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=replay_errors, env=env)
+        dump = subprocess.Popen([pg_restore, "--no-owner", "--no-privileges", "--file=-", str(database)],
+                                stdout=subprocess.PIPE, stderr=dump_errors, env=env)
+        try:
+            replay.stdin.write(b"BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\n")
+            for chunk in iter(lambda: dump.stdout.read(_CHUNK), b""):
+                replay.stdin.write(chunk)
+            dumped = dump.wait() == 0
+            if dumped:
+                replay.stdin.write(b"\nCOMMIT;\n")
+            replay.stdin.close()  # without COMMIT, the session ends and the server rolls back
+        except BrokenPipeError:  # psql stopped at an error (ON_ERROR_STOP): rolled back
+            dump.kill()
+            dump.wait()
+            dumped = False
+        replay.wait()
+        dump_errors.seek(0)
+        replay_errors.seek(0)
+        if replay.returncode != 0:
+            raise BackupError(f"psql 恢复失败（退出码 {replay.returncode}），已回滚："
+                              f"{replay_errors.read().decode('utf-8', 'replace').strip()[-2000:]}")
+        if not dumped:
+            raise BackupError(f"pg_restore 失败（退出码 {dump.returncode}），已回滚："
+                              f"{dump_errors.read().decode('utf-8', 'replace').strip()[-2000:]}")
 
 
 def _restore_uploads(source: Path, listed: dict[str, str]) -> None:

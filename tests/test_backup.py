@@ -157,6 +157,20 @@ def test_backup_and_restore_bring_back_every_row_and_file(demo_app, tmp_path):
         # A target holding data is overwritten only with --force.
         status, output = run(target, "restore", str(folder))
         assert status == 1 and "目标不是空的" in output and "--force" in output, output
+        # A dump that passes its digests but breaks off (the manifest rewritten to match) fails with the target
+        # as it was: the database is written in one transaction.
+        cut = tmp_path / "cut" / folder.name
+        shutil.copytree(folder, cut)
+        dump = cut / database.name
+        dump.write_bytes(dump.read_bytes()[: dump.stat().st_size // 2])
+        payload = json.dumps(dict(manifest, files={**manifest["files"], dump.name: hashlib.sha256(
+            dump.read_bytes()).hexdigest()})).encode()
+        (cut / "manifest.json").write_bytes(payload)
+        (cut / "manifest.json.sha256").write_text(f"{hashlib.sha256(payload).hexdigest()}  manifest.json\n")
+        before = table_rows(target)  # the restore and what `draws verify` logged since
+        status, output = run(target, "restore", str(cut), "--force")
+        assert status == 1 and "恢复失败" in output, output
+        assert table_rows(target) == before
         status, output = run(target, "restore", str(folder), "--force")
         assert status == 0, output
 
