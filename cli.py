@@ -289,7 +289,9 @@ def register_commands(app: Flask) -> None:
             click.echo(f"已删除旧备份：{name}")
         for name in manifest["missing_uploads"]:
             click.echo(f"警告：上传文件 {name} 有记录但不在上传目录中，未能备份")
-        sys.exit(1 if manifest["missing_uploads"] else 0)
+        for name in manifest["damaged_uploads"]:
+            click.echo(f"警告：上传文件 {name} 的内容与上传时记录的 SHA-256 不符（被改动或损坏），未备份")
+        sys.exit(1 if manifest["missing_uploads"] or manifest["damaged_uploads"] else 0)
 
     @app.cli.command("restore")
     @click.argument("snapshot", type=click.Path(file_okay=False))
@@ -320,8 +322,8 @@ def register_commands(app: Flask) -> None:
         head = restored.head
         click.echo(f"审计链头：序号 {head.seq} sha256={head.sha256}，与备份清单一致" if head
                    else "审计链头：审计日志为空，与备份清单一致")
-        for name in manifest.get("missing_uploads", []):
-            click.echo(f"警告：上传文件 {name} 在备份时已不在上传目录中，未能恢复")
+        for name in manifest.get("missing_uploads", []) + manifest.get("damaged_uploads", []):
+            click.echo(f"警告：上传文件 {name} 在备份时已缺失或损坏，不在备份中，未能恢复")
         if restored.needs_upgrade:
             click.echo("备份的数据库结构较旧：请运行 flask --app app db upgrade")
         click.echo("请接着运行 flask --app app audit verify 与 flask --app app draws verify --all")

@@ -177,10 +177,11 @@ def take_backup(out: Path, keep: int | None = None) -> Taken:
         else:
             facts, tool = _postgresql_snapshot(database)
         files = {database.name: sha256_of(database)}
-        missing = _copy_uploads(facts.uploads, partial / rules.UPLOADS, files)
+        left_out = _copy_uploads(facts.uploads, partial / rules.UPLOADS, files)
         manifest = rules.build_manifest(
             taken_at_utc=taken_at, database=kind, schema_revision=facts.revision, row_counts=facts.row_counts,
-            audit_head=facts.head, key_id=_key_ids()[0], files=files, missing_uploads=missing, tool=tool)
+            audit_head=facts.head, key_id=_key_ids()[0], files=files, missing_uploads=left_out["missing"],
+            damaged_uploads=left_out["damaged"], tool=tool)
         raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
         (partial / rules.MANIFEST).write_bytes(raw)
         (partial / rules.MANIFEST_DIGEST).write_text(rules.manifest_digest_line(hashlib.sha256(raw).hexdigest()))
@@ -232,23 +233,25 @@ def _postgresql_snapshot(target: Path) -> tuple[Facts, str]:
     return facts, version
 
 
-def _copy_uploads(uploads: list[tuple[str, str]], folder: Path, files: dict[str, str]) -> list[str]:
-    """Copy each file the snapshot's rows name, checked against its row's digest; returns those missing."""
+def _copy_uploads(uploads: list[tuple[str, str]], folder: Path, files: dict[str, str]) -> dict[str, list[str]]:
+    """Copy each file the snapshot's rows name, checked against its row's digest. Returns those left out:
+    missing from UPLOAD_DIR, or whose content no longer matches the digest recorded when it was uploaded."""
     folder.mkdir()
-    source, missing = _upload_dir(), []
+    source, left_out = _upload_dir(), {"missing": [], "damaged": []}
     for stored_name, expected in uploads:
         origin = source / stored_name
         if not origin.is_file():
-            missing.append(stored_name)
+            left_out["missing"].append(stored_name)
             continue
         copy = folder / stored_name
         shutil.copyfile(origin, copy)
         actual = sha256_of(copy)
         if actual != expected:
-            raise BackupError(f"上传文件 {origin} 与其记录的 SHA-256 不符（应为 {expected}，实为 {actual}）："
-                              "文件被改动或损坏，备份未写成")
+            copy.unlink()
+            left_out["damaged"].append(stored_name)
+            continue
         files[f"{rules.UPLOADS}/{stored_name}"] = actual
-    return missing
+    return left_out
 
 
 # Restore ----------------------------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ class AuditHead:
 
 def build_manifest(*, taken_at_utc: datetime, database: str, schema_revision: str | None,
                    row_counts: dict[str, int], audit_head: AuditHead | None, key_id: str,
-                   files: dict[str, str], missing_uploads: list[str], tool: str = "") -> dict:
+                   files: dict[str, str], missing_uploads: list[str], damaged_uploads: list[str] = (),
+                   tool: str = "") -> dict:
     """The manifest as plain JSON values. `files`: {path inside the snapshot: SHA-256}."""
     at = _as_utc(taken_at_utc)
     return {
@@ -60,8 +61,10 @@ def build_manifest(*, taken_at_utc: datetime, database: str, schema_revision: st
         "audit_head": {"seq": audit_head.seq, "sha256": audit_head.sha256} if audit_head else None,
         "data_key_fingerprint": key_id,
         "files": dict(sorted(files.items())),
-        # Files an uploaded_file row named that were not in UPLOAD_DIR when the snapshot was taken.
+        # Files an uploaded_file row named that were not in UPLOAD_DIR when the snapshot was taken, and those
+        # whose content no longer had the digest recorded at upload: left out of the snapshot.
         "missing_uploads": sorted(missing_uploads),
+        "damaged_uploads": sorted(damaged_uploads),
     }
 
 

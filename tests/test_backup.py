@@ -254,3 +254,16 @@ def test_yesterdays_backup_takes_todays_migrations(app, tmp_path):
                 db.session.remove()
             status, output = run(today, "audit", "verify")
             assert status == 0, output
+
+
+def test_uploads_missing_or_changed_on_disk_are_named_and_left_out(clean_app, tmp_path):
+    gone, changed = add_uploads(clean_app)
+    uploads = Path(clean_app.config["UPLOAD_DIR"])
+    (uploads / gone).unlink()
+    (uploads / changed).write_bytes(b"%PDF-1.4 altered")
+    status, output = run(clean_app, "backup", "--out", str(tmp_path / "backups"))
+    assert status == 1, output
+    assert f"上传文件 {gone} 有记录但不在上传目录中" in output and f"上传文件 {changed} 的内容与上传时记录的" in output
+    manifest = json.loads((snapshot_of(tmp_path / "backups") / "manifest.json").read_text())
+    assert manifest["missing_uploads"] == [gone] and manifest["damaged_uploads"] == [changed]
+    assert not any(path.startswith("uploads/") for path in manifest["files"])
