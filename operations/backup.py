@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from models import db, utcnow
-from models.encrypted import DataKey
+from models.encrypted import PREFIX, DataKey
 from rules import backup as rules
 from rules.backup import AuditHead
 
@@ -50,6 +50,7 @@ class Facts:
     row_counts: dict[str, int]
     head: AuditHead | None
     uploads: list[tuple[str, str]]  # (stored_name, sha256) of every uploaded_file row
+    sealed_with: list[str]  # the fingerprints of the keys that sealed its encrypted values
 
 
 @dataclass
@@ -127,7 +128,21 @@ def _facts(conn) -> Facts:
         head = AuditHead(last[0], last[1]) if last else None
     uploads = [(name, digest) for name, digest in conn.execute(
         text("SELECT stored_name, sha256 FROM uploaded_file ORDER BY id"))] if "uploaded_file" in tables else []
-    return Facts(revision, counts, head, uploads)
+    return Facts(revision, counts, head, uploads, _sealed_with(conn, tables))
+
+
+def _sealed_with(conn, tables: list[str]) -> list[str]:
+    """The key ids in the sealed columns ("enc1:<key id>:…") that the database's revision has."""
+    from sqlalchemy import inspect
+
+    from operations.data_key import SEALED
+
+    inspector, found = inspect(conn), set()
+    for table, column, _hash_column in SEALED:
+        if table in tables and column in {c["name"] for c in inspector.get_columns(table)}:
+            found |= set(conn.execute(text(f"SELECT DISTINCT substr({column}, 6, 8) FROM {table} "
+                                           f"WHERE {column} LIKE '{PREFIX}:%'")).scalars())
+    return sorted(found)
 
 
 def known_revisions() -> list[str]:
@@ -180,8 +195,8 @@ def take_backup(out: Path, keep: int | None = None) -> Taken:
         left_out = _copy_uploads(facts.uploads, partial / rules.UPLOADS, files)
         manifest = rules.build_manifest(
             taken_at_utc=taken_at, database=kind, schema_revision=facts.revision, row_counts=facts.row_counts,
-            audit_head=facts.head, key_id=_key_ids()[0], files=files, missing_uploads=left_out["missing"],
-            damaged_uploads=left_out["damaged"], tool=tool)
+            audit_head=facts.head, key_id=_key_ids()[0], sealed_with=facts.sealed_with, files=files,
+            missing_uploads=left_out["missing"], damaged_uploads=left_out["damaged"], tool=tool)
         raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
         (partial / rules.MANIFEST).write_bytes(raw)
         (partial / rules.MANIFEST_DIGEST).write_text(rules.manifest_digest_line(hashlib.sha256(raw).hexdigest()))
@@ -280,7 +295,7 @@ def check_snapshot(folder: Path, force: bool = False) -> tuple[dict | None, list
     problems = rules.file_problems(manifest["files"], found)
     current, previous = _key_ids()
     problems += [p for p in (
-        rules.key_problem(manifest["data_key_fingerprint"], current, previous),
+        rules.key_problem(manifest["data_key_fingerprint"], current, previous, manifest.get("sealed_with", [])),
         rules.schema_problem(manifest["schema_revision"], known_revisions()),
         rules.kind_problem(manifest["database"], db.engine.dialect.name),
     ) if p]

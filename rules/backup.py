@@ -46,6 +46,7 @@ class AuditHead:
 
 def build_manifest(*, taken_at_utc: datetime, database: str, schema_revision: str | None,
                    row_counts: dict[str, int], audit_head: AuditHead | None, key_id: str,
+                   sealed_with: list[str] = (),
                    files: dict[str, str], missing_uploads: list[str], damaged_uploads: list[str] = (),
                    tool: str = "") -> dict:
     """The manifest as plain JSON values. `files`: {path inside the snapshot: SHA-256}."""
@@ -60,6 +61,8 @@ def build_manifest(*, taken_at_utc: datetime, database: str, schema_revision: st
         "row_counts": dict(sorted(row_counts.items())),
         "audit_head": {"seq": audit_head.seq, "sha256": audit_head.sha256} if audit_head else None,
         "data_key_fingerprint": key_id,
+        # Every key that sealed a value in the snapshot (more than the current one while a rotation is unfinished).
+        "sealed_with": sorted(sealed_with),
         "files": dict(sorted(files.items())),
         # Files an uploaded_file row named that were not in UPLOAD_DIR when the snapshot was taken, and those
         # whose content no longer had the digest recorded at upload: left out of the snapshot.
@@ -113,14 +116,18 @@ def file_problems(listed: dict[str, str], found: dict[str, str]) -> list[str]:
     return problems
 
 
-def key_problem(fingerprint: str, current: str, previous: list[str]) -> str | None:
-    """The snapshot's sealed numbers open only with the key it was taken under: the current key or one
-    still configured as readable (DATA_KEY_PREVIOUS)."""
-    if fingerprint == current or fingerprint in previous:
+def key_problem(fingerprint: str, current: str, previous: list[str], sealed_with: list[str] = ()) -> str | None:
+    """The snapshot's sealed numbers open only with the keys they were sealed under: the key current when it
+    was taken (`fingerprint`) and any other that still sealed values then (`sealed_with`, mid-rotation) must
+    each be the configured key or one still readable (DATA_KEY_PREVIOUS)."""
+    configured = [current, *previous]
+    lacking = [k for k in dict.fromkeys([fingerprint, *sealed_with]) if k not in configured]
+    if not lacking:
         return None
-    return (f"数据密钥不符：备份使用的密钥指纹为 {fingerprint}，当前配置的密钥指纹为 {current}"
+    return (f"数据密钥不符：备份中的数据用指纹为 {'、'.join(lacking)} 的密钥加密，当前配置的密钥指纹为 {current}"
             + (f"（另可读：{', '.join(previous)}）" if previous else "")
-            + "。请把 DATA_KEY 设为备份时使用的密钥（密钥与备份分开保存）")
+            + "。请把 DATA_KEY 设为备份时使用的密钥（密钥与备份分开保存）"
+            + ("，轮换未完成时的旧密钥设为 DATA_KEY_PREVIOUS" if len(lacking) > 1 or lacking[0] != fingerprint else ""))
 
 
 def schema_problem(revision: str | None, known: list[str]) -> str | None:

@@ -106,6 +106,7 @@ def test_backup_and_restore_bring_back_every_row_and_file(demo_app, tmp_path):
     source_rows = table_rows(demo_app)
     assert manifest["row_counts"] == {t: len(r) for t, r in source_rows.items()}
     assert manifest["data_key_fingerprint"] == DataKey.from_text(demo_app.config["DATA_KEY"]).key_id
+    assert manifest["sealed_with"] == [manifest["data_key_fingerprint"]]  # the demo's identity numbers
     assert demo_app.config["DATA_KEY"] not in (folder / "manifest.json").read_text()
     assert {f"uploads/{name}" for name in stored} <= set(manifest["files"])
 

@@ -78,6 +78,10 @@ def test_the_snapshot_opens_only_under_the_key_it_was_taken_with():
     assert key_problem("1a2b3c4d", "99999999", ["1a2b3c4d"]) is None  # still readable (DATA_KEY_PREVIOUS)
     problem = key_problem("1a2b3c4d", "99999999", [])
     assert "1a2b3c4d" in problem and "99999999" in problem and "DATA_KEY" in problem
+    # Taken mid-rotation: values still sealed under the old key need it too.
+    assert key_problem("1a2b3c4d", "1a2b3c4d", ["0000aaaa"], ["0000aaaa", "1a2b3c4d"]) is None
+    problem = key_problem("1a2b3c4d", "1a2b3c4d", [], ["0000aaaa", "1a2b3c4d"])
+    assert "0000aaaa" in problem and "DATA_KEY_PREVIOUS" in problem
 
 
 def test_a_schema_newer_than_the_code_is_refused_an_older_one_upgraded():
