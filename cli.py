@@ -327,6 +327,74 @@ def register_commands(app: Flask) -> None:
         _import("units", path, do_commit, "admitted", None)
 
     app.cli.add_command(import_cli)
+
+    @app.cli.command("backup")
+    @click.option("--out", "out", required=True, type=click.Path(file_okay=False, writable=True),
+                  help="备份目录：每次备份在其下新建 expertlib-YYYYMMDD-HHMMSS（北京时间）")
+    @click.option("--keep", type=click.IntRange(1), default=None, help="只保留最新的 N 份备份，删除更早的")
+    def backup(out, keep):
+        """One consistent snapshot while the app serves: the database by its own tools, the uploads, and a
+        manifest (time, schema revision, rows per table, audit chain head, every file's SHA-256, the data
+        key's fingerprint — never the key). Exit status 1 if it failed or an upload was missing."""
+        from pathlib import Path
+
+        from operations.backup import BackupError, take_backup
+
+        try:
+            taken = take_backup(Path(out), keep)
+        except BackupError as error:
+            click.echo(f"备份失败：{error}")
+            sys.exit(1)
+        manifest = taken.manifest
+        head = manifest["audit_head"]
+        uploads = sum(1 for path in manifest["files"] if path.startswith("uploads/"))
+        click.echo(f"备份完成：{taken.path}（{manifest['database']}，结构版本 {manifest['schema_revision']}，"
+                   f"{sum(manifest['row_counts'].values())} 行，上传文件 {uploads} 个，"
+                   f"密钥指纹 {manifest['data_key_fingerprint']}，用时 {taken.seconds:.1f} 秒）")
+        click.echo(f"审计链头：序号 {head['seq']} sha256={head['sha256']}" if head else "审计链头：审计日志为空")
+        for name in taken.removed:
+            click.echo(f"已删除旧备份：{name}")
+        for name in manifest["missing_uploads"]:
+            click.echo(f"警告：上传文件 {name} 有记录但不在上传目录中，未能备份")
+        for name in manifest["damaged_uploads"]:
+            click.echo(f"警告：上传文件 {name} 的内容与上传时记录的 SHA-256 不符（被改动或损坏），未备份")
+        sys.exit(1 if manifest["missing_uploads"] or manifest["damaged_uploads"] else 0)
+
+    @app.cli.command("restore")
+    @click.argument("snapshot", type=click.Path(file_okay=False))
+    @click.option("--force", is_flag=True, help="目标数据库或上传目录已有数据时仍覆盖")
+    def restore(snapshot, force):
+        """Restore a snapshot into this app's database and upload directory. Every digest, the data key,
+        the schema revision and the target are checked first: on any problem nothing is written (exit 1)."""
+        from pathlib import Path
+
+        from operations.backup import BackupError, RestoreRefused, restore as restore_snapshot
+
+        try:
+            restored = restore_snapshot(Path(snapshot), force=force)
+        except RestoreRefused as error:
+            click.echo(f"拒绝恢复，未写入任何数据：{snapshot}")
+            for line in str(error).splitlines():
+                click.echo(f"  {line}")
+            sys.exit(1)
+        except BackupError as error:
+            click.echo(f"恢复失败：{error}")
+            sys.exit(1)
+        manifest = restored.manifest
+        click.echo(f"已恢复 {snapshot}（{manifest['taken_at_beijing']} 北京时间的备份，"
+                   f"结构版本 {manifest['schema_revision']}，用时 {restored.seconds:.1f} 秒）")
+        if restored.head_problem:
+            click.echo(restored.head_problem)
+            sys.exit(1)
+        head = restored.head
+        click.echo(f"审计链头：序号 {head.seq} sha256={head.sha256}，与备份清单一致" if head
+                   else "审计链头：审计日志为空，与备份清单一致")
+        for name in manifest.get("missing_uploads", []) + manifest.get("damaged_uploads", []):
+            click.echo(f"警告：上传文件 {name} 在备份时已缺失或损坏，不在备份中，未能恢复")
+        if restored.needs_upgrade:
+            click.echo("备份的数据库结构较旧：请运行 flask --app app db upgrade")
+        click.echo("请接着运行 flask --app app audit verify 与 flask --app app draws verify --all")
+
     app.cli.add_command(export_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(draws_cli)

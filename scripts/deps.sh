@@ -8,7 +8,7 @@ set -uo pipefail
 
 # name|Debian package|what needs it
 PREREQUISITES=(
-    "PostgreSQL server and client (initdb, pg_ctl, psql, pg_dump)|postgresql|the PostgreSQL half of the suite"
+    "PostgreSQL server and client (initdb, pg_ctl, psql, pg_dump, pg_restore)|postgresql|the PostgreSQL half of the suite and its backup tests"
     "Chromium (/usr/bin/chromium)|chromium|the browser tests (tests/browser/)"
     "a CJK font (fc-list :lang=zh)|fonts-noto-cjk|Chinese in the browser tests' screenshots"
     "LibreOffice Calc (soffice)|libreoffice-calc-nogui|rendering the exported workbooks to PDF"
@@ -25,7 +25,7 @@ pg_bin() {
 
 present() {  # present <package>: is what the package gives us on this machine?
     case "$1" in
-        postgresql) pg_bin initdb && pg_bin pg_ctl && pg_bin psql && pg_bin pg_dump ;;
+        postgresql) pg_bin initdb && pg_bin pg_ctl && pg_bin psql && pg_bin pg_dump && pg_bin pg_restore ;;
         chromium) [ -x /usr/bin/chromium ] ;;  # where tests/browser/conftest.py launches it
         fonts-noto-cjk) command -v fc-list >/dev/null && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ] ;;
         libreoffice-calc-nogui) command -v soffice >/dev/null || command -v libreoffice >/dev/null ;;
