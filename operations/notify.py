@@ -114,6 +114,18 @@ def _sms_send(message: OutboxMessage) -> None:
 
 SENDERS = {"email": ("MAIL_HOST", _smtp_send), "sms": ("SMS_URL", _sms_send)}
 
+# Lines a message carries only until it is sent: the outbox keeps no usable password once it went out.
+SENT_ONCE = {"account_opened": ("初始密码：",)}
+
+
+def forget_secrets(message: OutboxMessage) -> None:
+    """After sending, the message's one-time secrets are blanked in the copy the outbox keeps."""
+    prefixes = SENT_ONCE.get(message.kind, ())
+    if prefixes:
+        message.body = "\n".join(line.split("：", 1)[0] + "：（已发出，系统不保留）"
+                                  if line.strip().startswith(prefixes) else line
+                                  for line in message.body.split("\n"))
+
 
 def send_pending(now: datetime | None = None, limit: int = 500) -> tuple[int, int]:
     """Send what is due by each configured channel; a failure backs off exponentially and stays queued.
@@ -139,6 +151,7 @@ def send_pending(now: datetime | None = None, limit: int = 500) -> tuple[int, in
         else:
             message.status, message.sent_at = "sent", now
             message.attempts += 1
+            forget_secrets(message)
             sent += 1
         db.session.commit()  # each message's outcome is kept even if a later one fails
     return sent, failed

@@ -266,3 +266,19 @@ def test_without_a_gateway_the_bureau_telephones_and_records_the_answer(demo_app
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "invitation_accepted")
                                   .order_by(AuditEntry.id.desc()))
         assert '"via": "phone"' in entry.detail
+
+
+def test_a_one_time_password_is_not_kept_in_the_outbox_once_sent(demo_app, smtp):
+    from operations.notify import queue
+
+    sink, _controller, _port = smtp
+    with demo_app.app_context():
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.status == "queued").values(status="sent"))
+        account = add_user("opened", "expert")
+        account.email = "opened@example.cn"
+        queue("account_opened", account, username="opened", password="Kq7-onetime-9")
+        db.session.commit()
+        assert send_pending() == (1, 0)
+        body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "account_opened"))
+    assert "Kq7-onetime-9" in sink.messages[-1].get_content()  # the person got it
+    assert "Kq7-onetime-9" not in body and "初始密码：（已发出，系统不保留）" in body  # the outbox did not keep it

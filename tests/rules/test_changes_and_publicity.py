@@ -61,8 +61,8 @@ def test_publicity_lasts_seven_days_and_ends_the_day_after():
     assert not may_admit_after_publicity(end, date(2026, 11, 8), open_objections=0)
 
 
-@pytest.mark.parametrize("status, decision, reason", itertools.product(
-    list(OBJECTION_STATES) + ["resolved"], list(OBJECTION_DECISIONS) + ["", "object"], ["", "   ", "经核实不属实"]))
+@pytest.mark.parametrize("status, decision, reason", list(itertools.product(
+    list(OBJECTION_STATES) + ["resolved"], list(OBJECTION_DECISIONS) + ["", "object"], ["", "   ", "经核实不属实"])))
 def test_an_objection_is_decided_once_and_dismissed_only_with_a_reason(status, decision, reason):
     if status != "open":
         expected = "该异议已处理"
