@@ -35,7 +35,7 @@ ACTIONS = {
     "invitation_special": "邀请特邀专家", "invitation_expired": "邀请超时", "invitation_cancelled": "取消邀请",
     "attendance": "记录出席情况", "spot_check": "抽查评价",
     "lifecycle": "每日任务", "audit_verify": "审计日志完整性校验", "data_key_rotated": "更换数据密钥",
-    "import_experts": "批量导入专家", "import_units": "批量导入工作单位",
+    "import_experts": "批量导入专家", "import_units": "批量导入工作单位", "message_phoned": "电话通知专家",
     "seed_reference": "载入基础代码", "seed_demo": "载入演示数据", "seed_scale": "载入规模测试数据",
 }
 

@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import re
 
+from flask import flash
+from flask_admin.actions import action
+from flask_login import current_user
 from markupsafe import Markup, escape
 
-from admin_views.base import RoleView, choices
+from admin_views.base import RoleView, choices, user_role
+from models import OutboxMessage, db
+from models.base import parse_ids
 from models.notifications import MESSAGE_KINDS, MESSAGE_STATES
+from operations.notify import mark_phoned
 from rules.invitations import CHANNELS
 
 
@@ -39,3 +45,22 @@ class OutboxView(RoleView):
                                 .format(escape(redact_links(m.body)))}
     column_filters = ["status", "channel", "kind"]
     column_default_sort = ("id", True)
+
+    # Actions: a message no e-mail or SMS could carry is closed once the bureau has telephoned.
+    def is_action_allowed(self, name):
+        return user_role() == "bureau" and super().is_action_allowed(name)
+
+    @action("phoned", "标记为已电话通知", "确认已逐一电话告知所选专家（评审邀请请在抽取申请页记录电话答复）？")
+    def action_phoned(self, ids):
+        keys = parse_ids(ids)
+        if keys is None:
+            flash("所选记录无效，请刷新列表后重新勾选。", "error")
+            return
+        messages = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.id.in_(keys))
+                                      .order_by(OutboxMessage.id)).all()
+        done, refused = mark_phoned(messages, current_user)
+        db.session.commit()
+        if done:
+            flash(f"已标记 {done} 条为已电话通知。", "success")
+        if refused:
+            flash("未标记 " + "；".join(refused), "error")

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from models import OutboxMessage, User, db, utcnow
+from models.notifications import MESSAGE_STATES
 
 log = logging.getLogger(__name__)
 LINK_MAX_AGE = 14 * 24 * 3600  # a signed link lives at most two weeks (and never past the deadline)
@@ -116,6 +117,26 @@ SENDERS = {"email": ("MAIL_HOST", _smtp_send), "sms": ("SMS_URL", _sms_send)}
 
 # Lines a message carries only until it is sent: the outbox keeps no usable password once it went out.
 SENT_ONCE = {"account_opened": ("初始密码：",)}
+
+
+def mark_phoned(messages: list[OutboxMessage], user) -> tuple[int, list[str]]:
+    """The bureau telephoned about messages waiting for a call: each is closed (its one-time secrets
+    blanked) and audited. An invitation's call is closed by recording the answer on the request's page.
+    Returns (how many closed, why each other one was not)."""
+    from operations import audit
+
+    done, refused = 0, []
+    for message in messages:
+        if message.status != "phone_pending":
+            refused.append(f"“{message.subject}”：当前为{MESSAGE_STATES.get(message.status, message.status)}")
+        elif message.invitation_id is not None:
+            refused.append(f"“{message.subject}”：评审邀请请在抽取申请页“记录电话答复”")
+        else:
+            message.status, message.sent_at = "phoned", utcnow()
+            forget_secrets(message)
+            audit.record("message_phoned", message, user=user, kind=message.kind)
+            done += 1
+    return done, refused
 
 
 def forget_secrets(message: OutboxMessage) -> None:

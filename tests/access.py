@@ -70,6 +70,7 @@ ALLOWED: dict[str, set[str]] = {
     "expert.reveal_view": {"bureau", "unit", "dept"},  # the mobile number; ID and bank: bureau (test_admin_experts)
     "outbox.index_view": {"bureau"},
     "outbox.details_view": {"bureau"},
+    "outbox.action_view": {"bureau"},  # 标记为已电话通知
     "change.index_view": {"bureau", "unit", "dept"},
     "change.details_view": {"bureau", "unit", "dept"},
     "change.review_view": {"bureau", "unit", "dept"},

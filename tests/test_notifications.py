@@ -282,3 +282,30 @@ def test_a_one_time_password_is_not_kept_in_the_outbox_once_sent(demo_app, smtp)
         body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "account_opened"))
     assert "Kq7-onetime-9" in sink.messages[-1].get_content()  # the person got it
     assert "Kq7-onetime-9" not in body and "初始密码：（已发出，系统不保留）" in body  # the outbox did not keep it
+
+
+def test_the_bureau_closes_a_telephoned_message_but_an_invitation_only_by_recording_its_answer(demo_app):
+    """A warning or 账号开通通知 to an expert without e-mail waits on 待电话通知 until the bureau marks it
+    telephoned; an invitation's call is closed by the answer recorded on the request's page."""
+    from operations.notify import notify_expert
+    from tests.conftest import staff
+
+    with demo_app.app_context():
+        expert = make_expert("admitted", name="无邮箱专家", email="", mobile="13905750002",
+                             user_id=add_user("nomail2", "expert").id)
+        warning = notify_expert("dormancy_warning", expert, day="2027-01-01")[0]
+        invitation_call = db.session.scalar(select(OutboxMessage).where(
+            OutboxMessage.status == "phone_pending", OutboxMessage.invitation_id.is_not(None)))
+        db.session.commit()
+        ids = [warning.id] + ([invitation_call.id] if invitation_call else [])
+        assert warning.status == "phone_pending"
+    bureau = staff(demo_app, "bureau")
+    page = bureau.post("/admin/outbox/action/", {"action": "phoned", "rowid": [str(i) for i in ids]},
+                       token_from="/admin/outbox/", follow_redirects=True).get_data(as_text=True)
+    assert "已标记 1 条为已电话通知" in page
+    with demo_app.app_context():
+        assert db.session.get(OutboxMessage, warning.id).status == "phoned"
+        if invitation_call:
+            assert db.session.get(OutboxMessage, invitation_call.id).status == "phone_pending"
+    assert staff(demo_app, "unit").post("/admin/outbox/action/", {"action": "phoned", "rowid": [str(ids[0])]},
+                                        token_from="/admin/").status_code == 403
