@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import format_datetime
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from wtforms import ValidationError
 from wtforms.fields import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -56,7 +56,7 @@ class DrawRequestView(RoleView):
     page_roles = {"manage_view": READERS, "export_view": READERS,
                   "submit_view": USAGE, "attendance_view": USAGE,
                   "decide_view": BUREAU, "draw_view": BUREAU, "supplement_view": BUREAU, "phone_view": BUREAU,
-                  "propose_view": USAGE,
+                  "propose_view": USAGE, "units_view": USAGE,
                   "release_view": BUREAU, "special_view": BUREAU, "spot_check_view": BUREAU}
     row_scope = staticmethod(request_scope)
 
@@ -146,10 +146,20 @@ class DrawRequestView(RoleView):
         }),
     ]
 
-    def known_units(self) -> list[tuple[str, str]]:
-        """Registered units (name, credit code) to pick members' and avoided units from."""
-        return db.session.execute(select(Organization.name, Organization.credit_code)
-                                  .order_by(Organization.name)).all()
+    @expose("/units/")
+    def units_view(self):
+        """Registered units whose name holds, or whose credit code begins with, what is typed (at most 20),
+        to pick members' and avoided units from: looked up as the user types, not sent whole with the form
+        (an imported library may register thousands)."""
+        typed = (request.args.get("q") or "").strip()[:100]
+        if not typed:
+            return jsonify([])
+        rows = db.session.execute(
+            select(Organization.name, Organization.credit_code)
+            .where(or_(Organization.name.contains(typed, autoescape=True),
+                       Organization.credit_code.startswith(typed.upper(), autoescape=True)))
+            .order_by(func.length(Organization.name), Organization.name).limit(20)).all()
+        return jsonify([{"name": name, "code": code} for name, code in rows])
 
     def row_allows(self, page, row):
         if page == "edit_view":

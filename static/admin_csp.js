@@ -71,24 +71,66 @@
     return document.getElementById(input.id.replace(new RegExp(from + "$"), to));
   }
 
+  // The registered units whose name holds, or whose credit code begins with, what was typed: both lists
+  // of choices are refilled with them (the server sends at most 20).
+  function lookUp(typed) {
+    var list = document.getElementById("known-units");
+    if (!list || !typed) {
+      return Promise.resolve([]);
+    }
+    return fetch(list.getAttribute("data-units-url") + "?q=" + encodeURIComponent(typed),
+                 {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (units) {
+        var byName = document.getElementById("known-units"), byCode = document.getElementById("known-unit-codes");
+        byName.replaceChildren();
+        byCode.replaceChildren();
+        units.forEach(function (unit) {
+          var a = document.createElement("option"), b = document.createElement("option");
+          a.value = unit.name;
+          a.setAttribute("data-code", unit.code);
+          b.value = unit.code;
+          b.textContent = unit.name;
+          b.setAttribute("data-name", unit.name);
+          byName.appendChild(a);
+          byCode.appendChild(b);
+        });
+        return units;
+      })
+      .catch(function () { return []; });
+  }
+
+  var pending = null;
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("input[list=known-units], input[list=known-unit-codes]")) {
+      clearTimeout(pending);
+      pending = setTimeout(function () { lookUp(input.value.trim()); }, 250);
+    }
+  });
+
+  // A unit picked (or typed in full) by name fills its credit code; a code fills its name.
   document.addEventListener("change", function (event) {
-    var input = event.target, option;
+    var input = event.target;
     if (!input.matches) {
       return;
     }
-    if (input.matches("input[list=known-units]")) {
-      option = document.querySelector('#known-units option[value="' + CSS.escape(input.value) + '"]');
-      var code = partner(input, "(unit_name|name)", "credit_code");
-      if (option && code && !code.value) {
-        code.value = option.getAttribute("data-code");
-      }
-    } else if (input.matches("input[list=known-unit-codes]")) {
-      option = document.querySelector('#known-unit-codes option[value="' + CSS.escape(input.value.trim()) + '"]');
-      var name = partner(input, "credit_code", input.id.indexOf("members-") === 0 ? "unit_name" : "name");
-      if (option && name && !name.value) {
-        name.value = option.getAttribute("data-name");
-      }
+    var byName = input.matches("input[list=known-units]"), byCode = input.matches("input[list=known-unit-codes]");
+    if (!byName && !byCode) {
+      return;
     }
+    var typed = input.value.trim();
+    var other = byName ? partner(input, "(unit_name|name)", "credit_code")
+                       : partner(input, "credit_code", input.id.indexOf("members-") === 0 ? "unit_name" : "name");
+    if (!typed || !other || other.value) {
+      return;
+    }
+    lookUp(typed).then(function (units) {
+      var unit = units.filter(function (u) { return byName ? u.name === typed : u.code === typed.toUpperCase(); })[0];
+      if (unit && !other.value) {
+        other.value = byName ? unit.code : unit.name;
+      }
+    });
   });
 
   function placePasteBox() {

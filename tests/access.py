@@ -60,6 +60,7 @@ ALLOWED: dict[str, set[str]] = {
     "drawrequest.phone_view": {"bureau"},
     "drawrequest.supplement_view": {"bureau"},
     "drawrequest.propose_view": {"usage"},
+    "drawrequest.units_view": {"usage"},  # units looked up as the request's form is typed
     "drawrequest.draw_view": {"bureau"},
     "drawrequest.release_view": {"bureau"},
     "drawrequest.special_view": {"bureau"},

@@ -821,3 +821,19 @@ def test_an_approved_special_expert_is_invited_and_engaged_like_a_drawn_one(demo
     with demo_app.app_context():
         inv = db.session.get(Invitation, inv_id)
         assert (inv.attendance, inv.rating, str(inv.fee)) == ("attended", 5, "1500.00")
+
+
+def test_the_request_form_looks_units_up_as_typed_by_name_or_credit_code(demo_app):
+    """The form no longer carries every registered unit: at most 20 matches, by name or code prefix."""
+    from models import Organization
+
+    usage = staff(demo_app, "usage")
+    found = usage.get("/admin/drawrequest/units/?q=文理").get_json()
+    assert found[0]["name"] == "绍兴文理学院" and len(found) <= 20
+    with demo_app.app_context():
+        code = db.session.scalar(select(Organization.credit_code).where(Organization.name == "绍兴文理学院"))
+    assert code in [u["code"] for u in usage.get(f"/admin/drawrequest/units/?q={code[:12].lower()}").get_json()]
+    assert usage.get("/admin/drawrequest/units/?q=%25").get_json() == []  # a wildcard is a character
+    assert usage.get("/admin/drawrequest/units/").get_json() == []
+    page = usage.get("/admin/drawrequest/new/").get_data(as_text=True)
+    assert "绍兴鉴湖新材料股份有限公司" not in page  # not sent whole with the form

@@ -47,6 +47,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
         return url + "?id=999999", "POST"
     if endpoint in REFUSED_EMPTY:
         return url, "POST"
+    if endpoint == "drawrequest.units_view":
+        return url + "?q=绍兴", "GET"
     if endpoint == "drawrequest.export_view":
         released = db.session.scalar(select(DrawRequest.id).where(DrawRequest.status == "released"))
         return url.replace("<kind>", "record") + f"?id={released}", "GET"
@@ -90,7 +92,8 @@ REFUSED_EMPTY = {"exitflags.exit_view", "exitflags.keep_view", "imports.upload_v
 # The steps of a request's page, posted for a request that does not exist: a role they are open to
 # passes the gate and meets 404 (nothing changes); any other role is refused first.
 REQUEST_STEPS = {e for e in ALLOWED if e.startswith("drawrequest.") and e.endswith("_view")
-                 and e.split(".")[1] not in ("index_view", "create_view", "edit_view", "manage_view", "export_view")}
+                 and e.split(".")[1] not in ("index_view", "create_view", "edit_view", "manage_view", "export_view",
+                                             "units_view")}
 
 
 # A signed-link page: open to anyone, refusing a link that is not signed by us.

@@ -1,6 +1,7 @@
 """Pickers, not codes (issue 17, item 9): the usage unit finds disciplines by name or code."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import DrawRequest, db
@@ -45,13 +46,15 @@ def test_members_are_pasted_from_a_table_and_units_picked_by_name_or_code(live_s
     assert page.input_value("#members-1-unit_name") == "绍兴越州纺织科技有限公司"
     # A unit picked by name fills its credit code; an avoided unit typed by code fills its name.
     page.click('[data-inline-add="members"]')
+    page.type("#members-2-unit_name", "文理")  # suggestions come as the user types
+    expect(page.locator('#known-units option[value="绍兴文理学院"]')).to_have_count(1)
     page.fill("#members-2-unit_name", "绍兴文理学院")
     page.dispatch_event("#members-2-unit_name", "change")
-    assert page.input_value("#members-2-credit_code") == code
+    expect(page.locator("#members-2-credit_code")).to_have_value(code)  # looked up as typed
     page.click('[data-inline-add="avoidances"]')
     page.fill("#avoidances-0-credit_code", code)
     page.dispatch_event("#avoidances-0-credit_code", "change")
-    assert page.input_value("#avoidances-0-name") == "绍兴文理学院"
+    expect(page.locator("#avoidances-0-name")).to_have_value("绍兴文理学院")
     shot(page, "picker-members-pasted")
 
 
