@@ -10,6 +10,15 @@ from flask.cli import AppGroup
 from models import db
 
 
+def _schema_present() -> None:
+    """A check run on a database never migrated (or not yet restored) says so, not a stack trace."""
+    from sqlalchemy import inspect
+
+    if not inspect(db.engine).has_table("alembic_version"):
+        click.echo("数据库尚未建立：请先运行 flask --app app db upgrade（或 flask --app app restore 备份目录）", err=True)
+        sys.exit(1)
+
+
 def register_commands(app: Flask) -> None:
     seed = AppGroup("seed", help="参考数据与演示数据")
     audit_cli = AppGroup("audit", help="审计日志")
@@ -79,6 +88,7 @@ def register_commands(app: Flask) -> None:
         head the daily job recorded in FILE. Exit status 1 if either fails."""
         from pathlib import Path
 
+        _schema_present()
         from operations.audit import check_heads, heads_in_file, verify_chain
 
         count, problems = verify_chain()
@@ -204,6 +214,7 @@ def register_commands(app: Flask) -> None:
         exit status 1 on any mismatch, a record the log does not know, or a logged draw whose record is gone."""
         from sqlalchemy import select
 
+        _schema_present()
         from models import DrawRecord
         from operations import audit
         from operations.draws import unrecorded_draws, verify

@@ -287,3 +287,13 @@ def test_verify_against_a_file_without_a_head_fails(chain, tmp_path):
     empty.write_text("2030-03-01 每日任务：公示期满入库 0 人\n", encoding="utf-8")
     code, output = _verify_against(chain, empty)
     assert code == 1 and "没有找到链头记录" in output
+
+
+@pytest.mark.parametrize("command", [["audit", "verify"], ["draws", "verify", "--all"]])
+def test_a_check_on_a_database_never_set_up_says_so(tmp_path, command):
+    from app import create_app
+
+    empty = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}", "SECRET_KEY": "x",
+                        "TESTING": True, "UPLOAD_DIR": str(tmp_path)})
+    result = empty.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1 and "数据库尚未建立" in result.output and "Traceback" not in result.output
