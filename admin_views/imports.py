@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, request
+from flask import abort, flash, request
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +31,8 @@ class ImportView(RoleBaseView):
 
     # Permissions
     roles = BUREAU
-    page_roles = {"index": BUREAU, "template_view": BUREAU, "upload_view": BUREAU, "commit_view": BUREAU}
+    page_roles = {"index": BUREAU, "template_view": BUREAU, "upload_view": BUREAU, "commit_view": BUREAU,
+                  "report_view": BUREAU}
 
     # View
     def _page(self, forms=None, report=None, confirm=None, error=None, status=200):
@@ -54,6 +55,23 @@ class ImportView(RoleBaseView):
             kind = "experts"
         content, filename = imports.template_workbook(kind)
         return send_download(content, filename)
+
+    @expose("/report.xlsx")
+    def report_view(self):
+        """The dry run of the file kept under ?digest=, every row, as a workbook (the page lists at most
+        SHOWN_ROWS of each outcome)."""
+        from exports.import_templates import import_report
+
+        kind = request.args.get("kind", "experts")
+        if kind not in KINDS:
+            abort(404)
+        try:
+            report = imports.dry_run(imports.load_upload(request.args.get("digest", "")), kind, max_rows=WEB_MAX_ROWS)
+        except InvalidInput as e:
+            db.session.rollback()
+            return self._page(error=str(e), status=404)
+        db.session.rollback()  # a dry run writes nothing
+        return send_download(import_report(report, KINDS[kind]), f"{KINDS[kind]}导入预检报告.xlsx")
 
     @expose("/upload/", methods=("POST",))
     def upload_view(self):

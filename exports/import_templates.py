@@ -107,3 +107,37 @@ def import_template(kind: str, lists: dict[str, list[str]], example: dict[str, s
             table.write_string(n, 1, name)
     book.close()
     return out.getvalue()
+
+
+def import_report(report, kind_label: str) -> bytes:
+    """The dry run's (or the import's) report, every row: its number, outcome, name, and each problem or
+    changed field on a line of its own — for fixing a large file in Excel."""
+    from rules.imports import OUTCOMES
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **TEXT_ONLY})
+    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    error = book.add_format({"font_color": "#C00000"})
+    sheet = book.add_worksheet(f"{kind_label}导入报告"[:31])
+    for column, (title, width) in enumerate([("行号", 8), ("结果", 8), ("名称", 24), ("列", 22), ("说明", 70)]):
+        sheet.write_string(0, column, title, head)
+        sheet.set_column(column, column, width)
+    line = 1
+    for row in report.rows:
+        details = ([(issue.column or "—", issue.message) for issue in row.issues] if row.outcome == "error" else
+                   [("", "变动：" + "、".join(row.changed))] if row.outcome == "update" else [("", "")])
+        for column_name, said in details:
+            sheet.write_number(line, 0, row.row)
+            sheet.write_string(line, 1, OUTCOMES[row.outcome], error if row.outcome == "error" else None)
+            sheet.write_string(line, 2, row.name or "")
+            sheet.write_string(line, 3, column_name)
+            sheet.write_string(line, 4, said)
+            line += 1
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(line - 1, 1), 4)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+    sheet.repeat_rows(0)
+    book.close()
+    return out.getvalue()

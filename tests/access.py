@@ -46,6 +46,7 @@ ALLOWED: dict[str, set[str]] = {
     "imports.template_view": {"bureau"},
     "imports.upload_view": {"bureau"},  # an empty post: refused with a message (400), see REFUSED_EMPTY
     "imports.commit_view": {"bureau"},
+    "imports.report_view": {"bureau"},  # no file kept under the digest given: 404 with the message
     "portal.remove_leave_period": {"expert"},  # someone else's leave: a message, nothing removed
     "portal.respond": {"expert"},  # then row-scoped: see ROW_SCOPED
     "drawrequest.index_view": {"usage", "bureau", "supervisor"},

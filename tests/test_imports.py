@@ -302,12 +302,26 @@ def test_the_bureau_uploads_sees_the_report_and_confirms(bureau_app):
     hidden = {k: v for k, v in re.findall(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)"', page)}
     form.update(hidden)
     assert len(form.get("digest", "")) == 64, form
+    # The whole report as a workbook: every row with its outcome, each problem on a line of its own.
+    assert "下载完整的预检报告" in page
+    report = bureau.get(f"/admin/imports/report.xlsx?kind=units&digest={form['digest']}")
+    assert report.status_code == 200 and "attachment" in report.headers["Content-Disposition"]
+    import openpyxl
+
+    lines = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(report.data)).worksheets[0].iter_rows()]
+    assert lines[0] == ["行号", "结果", "名称", "列", "说明"]
+    assert [4, "错误"] == lines_with(lines, "统一社会信用代码校验位错误")[:2]
+    assert sum(1 for line in lines[1:] if line[1] == "新增") == 2
     done = bureau.client.post("/admin/imports/commit/", data=form)
     assert done.status_code == 200 and "导入结果" in done.get_data(as_text=True)
     with bureau_app.app_context():
         assert db.session.scalar(select(func.count(Organization.id))) == 2
     tampered = bureau.client.post("/admin/imports/commit/", data={**form, "digest": "0" * 64})
     assert tampered.status_code == 400 and "请重新上传" in tampered.get_data(as_text=True)
+
+
+def lines_with(lines, text):
+    return next(line for line in lines if text in (line[4] or ""))
 
 
 def test_the_command_line_prints_the_report_and_fails_on_errors(bureau_app, tmp_path):

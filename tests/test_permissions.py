@@ -85,7 +85,8 @@ def _url_for(rule, role: str | None, user) -> tuple[str, str]:
 # Open to the role, then limited to rows: no file belongs to the demo experts, so every role gets 404.
 ROW_SCOPED = {"files.download": "not found"}
 # An expert answering an invitation that is not theirs.
-ROLE_ROW_SCOPED = {("portal.respond", "expert"): "not found"}
+ROLE_ROW_SCOPED = {("portal.respond", "expert"): "not found",
+                   ("imports.report_view", "bureau"): "not found"}  # no dry run kept under the digest
 # Posted with nothing ticked or filled in: the role passes the gate and the form is refused with its message.
 REFUSED_EMPTY = {"exitflags.exit_view", "exitflags.keep_view", "imports.upload_view", "imports.commit_view",
                  "portal.leave", "portal.exit_request", "portal.add_standing_avoidance"}
