@@ -341,7 +341,10 @@ def _classify_units(report: ImportReport, parsed: list[ParsedRow], known: Lookup
             continue
         result.match = unit
         old = {f: getattr(unit, f) for f in UNIT_FIELDS}
-        result.changed = [UNIT_LABELS[k] for k in changed_fields(old, row.values)]
+        result.changed = [UNIT_LABELS[k] for k in changed_fields(old, {k: v for k, v in row.values.items()
+                                                                      if k != "colleges"})]
+        if set(row.values.get("colleges", ())) - {c.name for c in unit.colleges}:
+            result.changed.append("院系")  # only added: a college experts already name is never dropped
         result.outcome = "update" if result.changed else "unchanged"
 
 
@@ -375,11 +378,19 @@ def commit(data: bytes, kind: str, user, *, filename: str = "", status: str = "a
 
 def _write_units(report: ImportReport) -> None:
     for row in report.rows:
+        values = dict(row.values)
+        colleges = values.pop("colleges", [])
         if row.outcome == "new":
-            db.session.add(Organization(**{"in_shaoxing": True, **row.values}, verified=True))
+            unit = Organization(**{"in_shaoxing": True, **values}, verified=True)
+            db.session.add(unit)
         elif row.outcome == "update":
-            for key, value in row.values.items():
-                setattr(row.match, key, value)
+            unit = row.match
+            for key, value in values.items():
+                setattr(unit, key, value)
+        else:
+            continue
+        known = {c.name for c in unit.colleges}
+        unit.colleges.extend(College(name=name) for name in colleges if name not in known)
 
 
 def _write_experts(report: ImportReport, user, status: str, admitted_on: date, filename: str) -> None:

@@ -102,6 +102,7 @@ UNIT_COLUMNS: tuple[Column, ...] = (
     Column("in_shaoxing", "绍兴市内", "bool", note="留空即“是”；市外单位由市科技局代行归口部门审核"),
     Column("department", "归口管理部门", "reference", note="须为已登记的归口管理部门；留空即由市科技局代行"),
     Column("address", "地址", max_length=200),
+    Column("colleges", LABELS["college"], note="高校填写，多个用“；”分隔；已登记的院系保留，只增加新的"),
 )
 
 COLUMNS = {"experts": EXPERT_COLUMNS, "units": UNIT_COLUMNS}
@@ -462,7 +463,8 @@ def _check_unit(row: ParsedRow, present: dict, columns: dict, lookups: Lookups) 
 
 
 def parse_unit_row(row_number: int, cells: dict, lookups: Lookups) -> ParsedRow:
-    """One unit row: name, credit code, type, district, in Shaoxing, managing department, address (ids for lists)."""
+    """One unit row: name, credit code, type, district, in Shaoxing, managing department, address (ids for lists),
+    and the colleges a university registers (names, in the order given)."""
     row, present = _cells(row_number, cells, UNIT_COLUMNS)
     columns = {c.key: c for c in UNIT_COLUMNS}
     values = row.values
@@ -477,6 +479,11 @@ def parse_unit_row(row_number: int, cells: dict, lookups: Lookups) -> ParsedRow:
                 values[key] = validate_credit_code(clean_code(raw, column.label))
             elif key == "in_shaoxing":
                 values[key] = parse_bool(raw)
+            elif key == "colleges":
+                names = list(dict.fromkeys(split_list(raw)))
+                if too_long := [n for n in names if len(n) > 100]:
+                    raise InvalidInput(f"院系名称不超过100个字：{too_long[0][:20]}…")
+                values[key] = names
             elif key == "department":
                 name = clean_text(raw)
                 if name not in lookups.department:

@@ -340,3 +340,24 @@ def test_the_command_line_prints_the_report_and_fails_on_errors(bureau_app, tmp_
     assert runner.invoke(args=["import", "units", str(path), "--commit"]).exit_code == 0
     with bureau_app.app_context():
         assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "import_units")) == 2
+
+
+def test_a_university_brings_its_colleges_so_its_experts_can_name_theirs(bureau_app):
+    """Colleges (院系) come with the unit's row; a later file may add more, never drops one."""
+    from models import College
+
+    with bureau_app.app_context():
+        row = {"name": "绍兴导入大学", "credit_code": UNIT_A, "unit_type": "高等院校", "colleges": "纺织学院；机电学院、纺织学院"}
+        first = _commit("units", workbook("units", [row]))
+        assert first.counts["new"] == 1
+        names = lambda: sorted(db.session.scalars(select(College.name)))  # noqa: E731
+        assert names() == ["机电学院", "纺织学院"]
+        assert _commit("units", workbook("units", [row])).counts["unchanged"] == 1
+        more = _commit("units", workbook("units", [{**row, "colleges": "医学院"}]))
+        assert more.counts["update"] == 1 and more.rows[0].changed == ["院系"]
+        assert names() == ["医学院", "机电学院", "纺织学院"]
+        expert = {"name": "高校专家", "id_number": ID_1, "credit_code": UNIT_A, "college": "医学院",
+                  "primary_discipline": "54020"}
+        report = _commit("experts", workbook("experts", [expert]))
+        assert report.counts["new"] == 1, [i.message for r in report.rows for i in r.issues]
+        assert db.session.scalar(select(Expert).where(Expert.name == "高校专家")).college.name == "医学院"
