@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
 from admin_views.forms import AdminForm, InlineConverter, RelationCheckingConverter
+from forms.review import DecisionForm
 from models import STAFF_ROLES, db
 from models.base import MAX_ID, lost_a_race, parse_id
 from operations import audit
@@ -352,6 +353,36 @@ class RoleView(RoleGate, ModelView):
         log.exception("admin view error")
         flash("保存失败：系统错误，已记录，请联系管理员。", "error")
         return True
+
+
+class DecisionView(RoleView):
+    """A list of requests the bureau decides one by one on a page of its own (an objection, a request to
+    leave): the row's page shows it with the decision radios while it is open; a refused decision comes
+    back at the form (400) with what was typed."""
+
+    decisions: dict[str, str] = {}  # decision → label
+    states: dict[str, str] = {}  # status → label
+    open_status = ""  # the status in which a row waits for its decision
+    template = ""
+    row_name = "row"  # the row's name in the template
+
+    def decide(self, row, decision: str, reason: str) -> None:
+        raise NotImplementedError
+
+    def decided_message(self, row) -> str:
+        raise NotImplementedError
+
+    @expose("/decide/", methods=("GET", "POST"))
+    def decide_view(self):
+        row = self.get_one(request.args.get("id"))
+        waiting = row.status == self.open_status
+        form = DecisionForm().with_choices(list(self.decisions) if waiting else [], self.decisions)
+        done, error = apply_form(form, lambda: self.decide(row, form.decision.data, form.reason.data or ""))
+        if done:
+            flash(self.decided_message(row), "success")
+            return redirect(url_for(".decide_view", id=row.id))
+        return self.render(self.template, **{self.row_name: row}, choices=self.decisions if waiting else {},
+                           states=self.states, error=error, form_values=request.form), 400 if error else 200
 
 
 class RoleBaseView(RoleGate, BaseView):

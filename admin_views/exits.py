@@ -9,8 +9,8 @@ from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin_views.base import AwaitingMe, RoleBaseView, RoleView, apply_form, choices
-from forms.review import DecisionForm, FlagDecisionForm
+from admin_views.base import AwaitingMe, DecisionView, RoleBaseView, choices
+from forms.review import FlagDecisionForm
 from models import ExitRequest, Expert, db
 from models.base import parse_ids
 from operations.admission import apply_each
@@ -24,7 +24,7 @@ BUREAU = frozenset({"bureau"})
 DECISIONS = {"approve": "同意出库", "reject": "不同意"}
 
 
-class ExitRequestView(RoleView):
+class ExitRequestView(DecisionView):
     """出库申请: the expert's reason; the bureau grants it (an exit at their own request) or not, saying why."""
 
     # Permissions
@@ -41,18 +41,15 @@ class ExitRequestView(RoleView):
     column_default_sort = ("created_at", True)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".decide_view", title="处理")]
 
-    @expose("/decide/", methods=("GET", "POST"))
-    def decide_view(self):
-        exit_request = self.get_one(request.args.get("id"))
-        form = DecisionForm().with_choices(list(DECISIONS) if exit_request.status == "pending" else [], DECISIONS)
-        done, error = apply_form(form, lambda: decide_exit_request(
-            exit_request, current_user, form.decision.data == "approve", form.reason.data or ""))
-        if done:
-            flash(f"{exit_request.expert.name} 的出库申请：{EXIT_REQUEST_STATES[exit_request.status]}。", "success")
-            return redirect(url_for(".decide_view", id=exit_request.id))
-        return self.render("admin/exit_request.html", exit_request=exit_request, choices=DECISIONS if
-                           exit_request.status == "pending" else {}, states=EXIT_REQUEST_STATES, error=error,
-                           form_values=request.form)
+    # The decision (DecisionView.decide_view)
+    decisions, states, open_status = DECISIONS, EXIT_REQUEST_STATES, "pending"
+    template, row_name = "admin/exit_request.html", "exit_request"
+
+    def decide(self, exit_request, decision, reason):
+        decide_exit_request(exit_request, current_user, decision == "approve", reason)
+
+    def decided_message(self, exit_request):
+        return f"{exit_request.expert.name} 的出库申请：{EXIT_REQUEST_STATES[exit_request.status]}。"
 
 
 class ExitFlagsView(RoleBaseView):

@@ -3,13 +3,10 @@ back to review, the objection attached) or dismissed with a reason. Only the bur
 contact."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
-from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 
-from admin_views.base import AwaitingMe, RoleView, apply_form, choices
-from forms.review import DecisionForm
+from admin_views.base import AwaitingMe, DecisionView, choices
 from models import Objection
 from operations.admission import decide_objection
 from operations.scope import awaiting_objection
@@ -18,7 +15,7 @@ from rules.publicity import OBJECTION_DECISIONS, OBJECTION_STATES
 BUREAU = frozenset({"bureau"})
 
 
-class ObjectionView(RoleView):
+class ObjectionView(DecisionView):
     # Permissions
     roles = BUREAU
     details_roles = BUREAU
@@ -36,18 +33,14 @@ class ObjectionView(RoleView):
     column_default_sort = ("created_at", True)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-check-square", ".decide_view", title="处理")]
 
-    @expose("/decide/", methods=("GET", "POST"))
-    def decide_view(self):
-        objection = self.get_one(request.args.get("id"))
-        open_ = objection.status == "open"
-        form = DecisionForm().with_choices(list(OBJECTION_DECISIONS) if open_ else [], OBJECTION_DECISIONS)
-        done, error = apply_form(form, lambda: decide_objection(
-            objection, current_user, form.decision.data, form.reason.data or ""))
-        if done:
-            expert = objection.expert
-            flash(f"对 {expert.name} 的公示异议：{OBJECTION_STATES[objection.status]}"
-                  + ("，该专家已退回市科技局重新审核。" if objection.status == "upheld"
-                     else "；公示期满且无其他待处理异议后，该专家即入库。"), "success")
-            return redirect(url_for(".decide_view", id=objection.id))
-        return self.render("admin/objection.html", objection=objection, choices=OBJECTION_DECISIONS if open_ else {},
-                           states=OBJECTION_STATES, error=error, form_values=request.form), 400 if error else 200
+    # The decision (DecisionView.decide_view)
+    decisions, states, open_status = OBJECTION_DECISIONS, OBJECTION_STATES, "open"
+    template, row_name = "admin/objection.html", "objection"
+
+    def decide(self, objection, decision, reason):
+        decide_objection(objection, current_user, decision, reason)
+
+    def decided_message(self, objection):
+        return (f"对 {objection.expert.name} 的公示异议：{OBJECTION_STATES[objection.status]}"
+                + ("，该专家已退回市科技局重新审核。" if objection.status == "upheld"
+                   else "；公示期满且无其他待处理异议后，该专家即入库。"))
