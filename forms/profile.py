@@ -14,6 +14,7 @@ from models import College, Discipline, Organization, ReferenceItem, db
 from models.base import get_by_id
 from rules.credit_code import validate_credit_code
 from rules.record import FILE_KINDS, LABELS
+from rules.uploads import MAX_BYTES
 
 BLANK = [("", "（请选择）")]
 
@@ -27,7 +28,8 @@ SECTIONS = [
     ("四、职称信息", ["title_name", "title_issued_on"]),
 ]
 # An admitted expert sends new files with a change request (a new certificate with a new title).
-ATTACHMENTS = ("五、随变更提交的材料（可选）", [f"attach_{kind}" for kind in FILE_KINDS])
+ATTACHMENTS = (f"五、随变更提交的材料（可选；PDF、JPG或PNG，每个不超过{MAX_BYTES // 1024 // 1024}MB）",
+               [f"attach_{kind}" for kind in FILE_KINDS])
 
 # Every field is optional in a draft: submitting checks completeness (rules/completeness.py).
 # Whether a record has a bad credit record is the bureau's finding, not the expert's to fill in.

@@ -30,6 +30,7 @@ from rules.invitations import SHOWN_TO_EXPERT
 from rules.lifecycle import EXIT_REQUEST_STATES, LEAVE_REASON_MAX
 from rules.invitations import STATES as INVITATION_STATES
 from rules.record import FILE_KINDS
+from rules.uploads import MAX_BYTES
 from web.downloads import send_download
 
 bp = Blueprint("portal", __name__)
@@ -137,7 +138,7 @@ def _index(refused: dict | None = None) -> str:
                            last_exit=last_exit, exit_reasons=EXIT_REASONS,
                            invitations=invitations, inv_states=INVITATION_STATES, now=utcnow(),
                            editable=may_edit_in_place(expert.status, "expert"), events=admission.timeline(expert),
-                           statuses=STATUSES, upload_kinds=FILE_KINDS, file_kinds=FILE_KINDS, proofs=proofs, leave_form=LeaveForm(),
+                           statuses=STATUSES, upload_kinds=FILE_KINDS, file_kinds=FILE_KINDS, max_mb=MAX_BYTES // 1024 // 1024, proofs=proofs, leave_form=LeaveForm(),
                            changes=[(c, change_rows(c)) for c in changes], change_states=CHANGE_STATES,
                            proposers=PROPOSERS, refused=refused or {})
 
