@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import smtplib
 import urllib.request
 from datetime import datetime, timedelta
@@ -115,8 +116,9 @@ def _sms_send(message: OutboxMessage) -> None:
 
 SENDERS = {"email": ("MAIL_HOST", _smtp_send), "sms": ("SMS_URL", _sms_send)}
 
-# Lines a message carries only until it is sent: the outbox keeps no usable password once it went out.
-SENT_ONCE = {"account_opened": ("初始密码：",)}
+# What a message carries only until it is sent (e-mail "初始密码：…", SMS "初始密码 …，"): the outbox keeps no
+# usable password once it went out.
+SENT_ONCE = {"account_opened": re.compile(r"初始密码[：:\s]*[^\s，,。]+")}
 
 
 def mark_phoned(messages: list[OutboxMessage], user) -> tuple[int, list[str]]:
@@ -140,12 +142,10 @@ def mark_phoned(messages: list[OutboxMessage], user) -> tuple[int, list[str]]:
 
 
 def forget_secrets(message: OutboxMessage) -> None:
-    """After sending, the message's one-time secrets are blanked in the copy the outbox keeps."""
-    prefixes = SENT_ONCE.get(message.kind, ())
-    if prefixes:
-        message.body = "\n".join(line.split("：", 1)[0] + "：（已发出，系统不保留）"
-                                  if line.strip().startswith(prefixes) else line
-                                  for line in message.body.split("\n"))
+    """After sending (or the bureau's call), the message's one-time secrets are blanked in the outbox's copy."""
+    secret = SENT_ONCE.get(message.kind)
+    if secret is not None:
+        message.body = secret.sub("初始密码：（已发出，系统不保留）", message.body)
 
 
 def send_pending(now: datetime | None = None, limit: int = 500) -> tuple[int, int]:

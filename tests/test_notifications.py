@@ -294,17 +294,20 @@ def test_the_bureau_closes_a_telephoned_message_but_an_invitation_only_by_record
         expert = make_expert("admitted", name="无邮箱专家", email="", mobile="13905750002",
                              user_id=add_user("nomail2", "expert").id)
         warning = notify_expert("dormancy_warning", expert, day="2027-01-01")[0]
+        opened = notify_expert("account_opened", expert, username="13905750002", password="Zz9-onetime-1")[0]
         invitation_call = db.session.scalar(select(OutboxMessage).where(
             OutboxMessage.status == "phone_pending", OutboxMessage.invitation_id.is_not(None)))
         db.session.commit()
-        ids = [warning.id] + ([invitation_call.id] if invitation_call else [])
+        ids = [warning.id, opened.id] + ([invitation_call.id] if invitation_call else [])
         assert warning.status == "phone_pending"
     bureau = staff(demo_app, "bureau")
     page = bureau.post("/admin/outbox/action/", {"action": "phoned", "rowid": [str(i) for i in ids]},
                        token_from="/admin/outbox/", follow_redirects=True).get_data(as_text=True)
-    assert "已标记 1 条为已电话通知" in page
+    assert "已标记 2 条为已电话通知" in page
     with demo_app.app_context():
         assert db.session.get(OutboxMessage, warning.id).status == "phoned"
+        closed = db.session.get(OutboxMessage, opened.id)
+        assert closed.status == "phoned" and "Zz9-onetime-1" not in closed.body  # read out, then not kept
         if invitation_call:
             assert db.session.get(OutboxMessage, invitation_call.id).status == "phone_pending"
     assert staff(demo_app, "unit").post("/admin/outbox/action/", {"action": "phoned", "rowid": [str(ids[0])]},
