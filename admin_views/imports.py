@@ -13,7 +13,7 @@ from admin_views.base import RoleBaseView
 from forms.imports import ImportConfirmForm, ImportUploadForm
 from models import db
 from models.base import will_write
-from operations import imports
+from operations import imports, workbooks
 from rules import InvalidInput
 from rules.imports import IMPORT_STATUSES, KINDS, OUTCOMES
 from rules.text import download_name
@@ -66,7 +66,7 @@ class ImportView(RoleBaseView):
         if kind not in KINDS:
             abort(404)
         try:
-            report = imports.dry_run(imports.load_upload(request.args.get("digest", "")), kind, max_rows=WEB_MAX_ROWS)
+            report = imports.dry_run(workbooks.load_upload(request.args.get("digest", "")), kind, max_rows=WEB_MAX_ROWS)
         except InvalidInput as e:
             db.session.rollback()
             return self._page(error=str(e), status=404)
@@ -90,7 +90,7 @@ class ImportView(RoleBaseView):
             return self._page({kind: form}, error=f"{filename}：{e}", status=400)
         finally:
             db.session.rollback()  # a dry run writes nothing
-        confirm = ImportConfirmForm(formdata=None, kind=kind, digest=imports.save_upload(data),
+        confirm = ImportConfirmForm(formdata=None, kind=kind, digest=workbooks.save_upload(data),
                                     filename=filename, status=form.status.data,
                                     admitted_on=(form.admitted_on.data or date.today()).isoformat())
         return self._page(report=report, confirm=confirm)
@@ -107,7 +107,7 @@ class ImportView(RoleBaseView):
         except ValueError:
             admitted_on = None
         try:
-            data = imports.load_upload(form.digest.data)
+            data = workbooks.load_upload(form.digest.data)
             will_write()
             report = imports.commit(data, form.kind.data, current_user, filename=form.filename.data,
                                     status=form.status.data or "admitted", admitted_on=admitted_on,
@@ -119,6 +119,6 @@ class ImportView(RoleBaseView):
         except IntegrityError:  # a number or username registered meanwhile by another hand: nothing is kept
             db.session.rollback()
             return self._page(error="导入未完成：期间有证件号码或用户名被另行登记，请重新上传预检后再确认。", status=409)
-        imports.forget_upload(form.digest.data)
+        workbooks.forget_upload(form.digest.data)
         flash(report.summary() + "。", "success")
         return self._page(report=report)

@@ -62,6 +62,20 @@ def build_experts(rows: int, codes: list[str]) -> bytes:
     return out.getvalue()
 
 
+def dry_runs(data: bytes, runs: int):
+    """Milliseconds of each of `runs` dry runs of the experts file, and the last report."""
+    from models import db
+    from operations import imports
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        report = imports.dry_run(data, "experts")
+        times.append((time.perf_counter() - started) * 1000)
+        db.session.rollback()
+    return times, report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=5000)
@@ -92,12 +106,7 @@ def main() -> None:
         emit("import", f"build a {args.rows}-row experts workbook (openpyxl)", [(time.perf_counter() - started) * 1000],
              size_kb=len(data) // 1024)
 
-        times = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
-            report = imports.dry_run(data, "experts")
-            times.append((time.perf_counter() - started) * 1000)
-            db.session.rollback()
+        times, report = dry_runs(data, args.runs)
         emit("import", f"dry run, {args.rows} experts, all new", times, target="a few seconds", **report.counts)
 
         started = time.perf_counter()
@@ -106,12 +115,7 @@ def main() -> None:
         emit("import", f"commit, {args.rows} experts (accounts, timeline, messages)",
              [(time.perf_counter() - started) * 1000], accounts=report.accounts, **report.counts)
 
-        times = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
-            report = imports.dry_run(data, "experts")
-            times.append((time.perf_counter() - started) * 1000)
-            db.session.rollback()
+        times, report = dry_runs(data, args.runs)
         emit("import", f"dry run again, {args.rows} experts, all stored", times, target="a few seconds",
              **report.counts)
 

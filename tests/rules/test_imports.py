@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from rules import InvalidInput
 from rules.credit_code import credit_code_check_char
 from rules.idcard import resident_id_check_char
-from rules.imports import (EXPERT_COLUMNS, UNIT_COLUMNS, Lookups, clean_code, clean_text, parse_bool,
-                           parse_date, parse_expert_row, parse_month_cell, parse_unit_row, read_header)
+from rules.cells import clean_code, clean_text, parse_bool, parse_date, parse_month_cell, parse_priorities
+from rules.imports import EXPERT_COLUMNS, UNIT_COLUMNS, Lookups, parse_expert_row, parse_unit_row, read_header
 
 TODAY = date(2026, 3, 15)
 BODY = "33060219750612001"
@@ -134,8 +134,6 @@ def test_a_unit_row():
 
 
 def test_priority_conditions_keep_the_forms_order_whatever_order_they_are_typed_in():
-    from rules.imports import parse_priorities
-
     typed = "国家科技奖励排名前6位或省部级科技奖励三等奖及以上排名前3位获得者；academician"
     assert parse_priorities(typed) == "academician,award"
     with pytest.raises(InvalidInput, match="符合的优先入库条件应为以下之一"):
