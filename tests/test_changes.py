@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sqlalchemy import select
 
 from models import ChangeRequest, Expert, db
@@ -295,3 +297,27 @@ def test_a_change_may_be_only_a_new_file_and_a_refused_file_is_named_at_its_fiel
     assert change.status == "pending_unit"
     with demo_app.app_context():
         assert [f.kind for f in db.session.get(ChangeRequest, change.id).files] == ["stamped_form"]
+
+
+def test_files_come_with_a_change_only_a_draft_takes_them_on_its_upload_form(demo_app):
+    """A draft's /me/profile posted with an attachment (the form offers none before admission) is refused
+    with the way to upload, and nothing is saved; operations refuse a kind of file the record does not know."""
+    from models import UploadedFile
+    from operations.profile import propose_change
+    from rules import InvalidInput
+    from tests.conftest import register
+    from tests.factories import PDF, upload
+
+    browser = register(demo_app, "draftfiles")
+    form = profile_form(demo_app, name="草稿专家", position="工程师")
+    form["attach_title_certificate"] = upload(PDF, "证书.pdf")
+    page = browser.post("/me/profile", form, content_type="multipart/form-data").get_data(as_text=True)
+    assert "材料请在“上传材料”处上传" in page
+    with demo_app.app_context():
+        assert expert_where(demo_app, name="草稿专家") is None
+        expert_id, _form = admitted_with_account(demo_app)
+        expert = db.session.get(Expert, expert_id)
+        row = db.session.scalar(select(UploadedFile).limit(1)) or UploadedFile(
+            stored_name="x" * 64, original_name="x.pdf", content_type="application/pdf", size=1, sha256="0" * 64)
+        with pytest.raises(InvalidInput, match="未知的材料类别"):
+            propose_change(expert, {}, expert.user, files={"bogus": row})

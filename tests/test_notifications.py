@@ -297,17 +297,21 @@ def test_the_bureau_closes_a_telephoned_message_but_an_invitation_only_by_record
         opened = notify_expert("account_opened", expert, username="13905750002", password="Zz9-onetime-1")[0]
         invitation_call = db.session.scalar(select(OutboxMessage).where(
             OutboxMessage.status == "phone_pending", OutboxMessage.invitation_id.is_not(None)))
+        already_sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.status == "queued"))
+        already_sent.status = "sent"
         db.session.commit()
-        ids = [warning.id, opened.id] + ([invitation_call.id] if invitation_call else [])
+        ids = [warning.id, opened.id, already_sent.id] + ([invitation_call.id] if invitation_call else [])
         assert warning.status == "phone_pending"
     bureau = staff(demo_app, "bureau")
     page = bureau.post("/admin/outbox/action/", {"action": "phoned", "rowid": [str(i) for i in ids]},
                        token_from="/admin/outbox/", follow_redirects=True).get_data(as_text=True)
     assert "已标记 2 条为已电话通知" in page
+    assert "当前为已发送" in page  # a message already sent is not marked telephoned
     with demo_app.app_context():
         assert db.session.get(OutboxMessage, warning.id).status == "phoned"
         closed = db.session.get(OutboxMessage, opened.id)
         assert closed.status == "phoned" and "Zz9-onetime-1" not in closed.body  # read out, then not kept
+        assert db.session.get(OutboxMessage, already_sent.id).status == "sent"
         if invitation_call:
             assert db.session.get(OutboxMessage, invitation_call.id).status == "phone_pending"
     assert staff(demo_app, "unit").post("/admin/outbox/action/", {"action": "phoned", "rowid": [str(ids[0])]},
